@@ -1,0 +1,4 @@
+// exec/move.ts: handlers of this instruction group, keyed by form name.
+import type { Handler } from '../insn';
+
+export const handlers: Record<string, Handler> = {};

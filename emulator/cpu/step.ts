@@ -1,0 +1,241 @@
+// step.ts: the run loop. Finds or decodes the block at CS:RIP, runs its instructions through their
+// handlers, counts them, and leaves the fast path only when cpu.attention is set. It is the one place
+// that catches a CpuFault: the fault restarts at the faulting instruction and is delivered to the guest.
+import { decode, BAD, TOO_LONG, CodeBytes } from './decode';
+import { CodeCache, Block } from './codeCache';
+import { CpuFault, Vector, isCpuFault, raise } from './fault';
+import { Insn, Handler } from './insn';
+import { deliverException } from './interrupts';
+import { updateMode } from './modes';
+import { ATTN_CODE, ATTN_HALT, ATTN_MODE, ATTN_STOP, CodeSize, Cpu, Seg } from './state';
+import { CpuFeatures } from './features';
+import { HANDLERS } from './exec/index';
+import { PAGE_SIZE, PhysicalMemory } from '../mem/physical';
+
+export enum StopReason {
+  None = 'none',
+  Halt = 'halt',
+  Limit = 'limit',
+  /** The host asked (pause, a device such as the exit port, a breakpoint): see Executor.stopDetail. */
+  Stop = 'stop',
+  /** A guest exception, when Executor.stopOnException is set (before delivery). */
+  Exception = 'exception',
+  TripleFault = 'triple-fault',
+}
+
+/** The exception that stopped a run with StopReason.Exception or TripleFault. */
+export interface ExceptionInfo {
+  vector: number;
+  errorCode: number;
+  ripLo: number;
+  ripHi: number;
+  detail: string;
+}
+
+const MAX_BLOCK = 64;
+
+function udHandler(): void {
+  raise(Vector.UD, 0, 'invalid or undefined opcode');
+}
+function tooLongHandler(): void {
+  raise(Vector.GP, 0, 'instruction longer than 15 bytes');
+}
+
+export class Executor {
+  readonly cache = new CodeCache();
+  /** Stop before delivering any guest exception (tests, the debugger's exception breakpoint). */
+  stopOnException = false;
+  /** Set when a run stops with Exception or TripleFault. */
+  lastException: ExceptionInfo | null = null;
+  /** Words for the last Stop (which device or request asked). */
+  stopDetail = '';
+  /** Host requests: a device or the debugger sets this and ATTN_STOP. */
+  stopRequested = false;
+
+  private readonly fetch: CodeBytes;
+  private fetchLo = 0;
+  private fetchHi = 0;
+
+  constructor(readonly cpu: Cpu, readonly phys: PhysicalMemory, readonly features: CpuFeatures) {
+    const mem = cpu.mem;
+    this.fetch = {
+      byte: (k: number): number => {
+        const lo = (this.fetchLo + k) | 0;
+        const hi = (lo >>> 0) < (this.fetchLo >>> 0) ? (this.fetchHi + 1) | 0 : this.fetchHi;
+        return phys.read8(mem.fetchPhysical(lo, hi));
+      },
+    };
+    phys.onCodeWrite = (physical, size) => {
+      if (this.cache.write(physical, size)) cpu.attention |= ATTN_CODE;
+      const off = phys.frame(Math.floor(physical / PAGE_SIZE), false);
+      if (off >= 0 && !this.cache.hasFrame(Math.floor(physical / PAGE_SIZE))) phys.codeFrames[off / PAGE_SIZE] = 0;
+    };
+  }
+
+  /** Requests that a running `run` return StopReason.Stop after the current instruction. */
+  requestStop(detail: string): void {
+    this.stopRequested = true;
+    this.stopDetail = detail;
+    this.cpu.attention |= ATTN_STOP;
+  }
+
+  /** Runs at most `maxInstructions` instructions. */
+  run(maxInstructions: number): StopReason {
+    const cpu = this.cpu;
+    let remaining = maxInstructions;
+    for (;;) {
+      if (cpu.attention !== 0) {
+        const r = this.service();
+        if (r !== StopReason.None) return r;
+      }
+      if (remaining <= 0) return StopReason.Limit;
+      let block: Block;
+      try {
+        block = this.blockAtRip();
+      } catch (e) {
+        if (!isCpuFault(e)) throw e;
+        const r = this.fault(e);
+        if (r !== StopReason.None) return r;
+        continue;
+      }
+      const insns = block.insns;
+      const n = insns.length <= remaining ? insns.length : remaining;
+      let k = 0;
+      try {
+        for (; k < n; k++) {
+          const i = insns[k];
+          cpu.ripLo = i.nextLo;
+          cpu.ripHi = i.nextHi;
+          i.fn(cpu, i);
+          if (cpu.attention !== 0) { k++; break; }
+        }
+      } catch (e) {
+        if (!isCpuFault(e)) throw e;
+        // A fault restarts at the faulting instruction (SDM Vol.3A §6.5): it did not retire.
+        if (k === 0) { cpu.ripLo = block.ripLo; cpu.ripHi = block.ripHi; }
+        else { cpu.ripLo = insns[k - 1].nextLo; cpu.ripHi = insns[k - 1].nextHi; }
+        cpu.icount += k;
+        remaining -= k;
+        const r = this.fault(e);
+        if (r !== StopReason.None) return r;
+        continue;
+      }
+      cpu.icount += k;
+      remaining -= k;
+    }
+  }
+
+  /** Executes one instruction (or delivers the fault it raises). */
+  step(): StopReason {
+    return this.run(1);
+  }
+
+  private service(): StopReason {
+    const cpu = this.cpu;
+    const a = cpu.attention;
+    cpu.attention = 0;
+    if (a & ATTN_MODE) {
+      updateMode(cpu);
+      this.cache.flushJumps();
+    }
+    if (a & ATTN_STOP && this.stopRequested) {
+      this.stopRequested = false;
+      return StopReason.Stop;
+    }
+    if (cpu.halted) {
+      cpu.attention |= ATTN_HALT; // stay halted until an interrupt wakes the processor
+      return StopReason.Halt;
+    }
+    return StopReason.None;
+  }
+
+  private fault(e: CpuFault): StopReason {
+    const cpu = this.cpu;
+    if (this.stopOnException) {
+      this.lastException = { vector: e.vector, errorCode: e.errorCode, ripLo: cpu.ripLo, ripHi: cpu.ripHi, detail: e.detail };
+      return StopReason.Exception;
+    }
+    const first = { vector: e.vector, errorCode: e.errorCode, detail: e.detail };
+    let r: string | null;
+    try {
+      r = deliverException(cpu, first.vector, first.errorCode, first.detail);
+    } catch (nested) {
+      if (!isCpuFault(nested)) throw nested;
+      // SDM Vol.3A §6.15 (Interrupt 8): a fault while delivering a fault; without a usable handler for
+      // either, the processor shuts down.
+      r = `${nested.detail || 'a fault'} (vector ${nested.vector}) while delivering vector ${first.vector} (${first.detail})`;
+    }
+    if (r !== null) {
+      this.lastException = { vector: first.vector, errorCode: first.errorCode, ripLo: cpu.ripLo, ripHi: cpu.ripHi, detail: r };
+      return StopReason.TripleFault;
+    }
+    cpu.attention |= ATTN_MODE;
+    return StopReason.None;
+  }
+
+  /** The block at CS:RIP: from the caches, or decoded now. */
+  private blockAtRip(): Block {
+    const cpu = this.cpu;
+    const csBase = cpu.long64 ? 0 : cpu.segBaseLo[Seg.CS];
+    const found = this.cache.find(cpu.ripLo, cpu.ripHi, csBase, cpu.codeSize);
+    if (found !== null) return found;
+    const linLo = (csBase + cpu.ripLo) | 0;
+    const linHi = cpu.long64 ? cpu.ripHi : 0;
+    const physical = cpu.mem.fetchPhysical(linLo, linHi);
+    return this.cache.lookup(physical, cpu.ripLo, cpu.ripHi, csBase, cpu.codeSize) ?? this.build(physical, linLo, linHi, csBase);
+  }
+
+  /** Decodes a block: up to a branch, an instruction that changes decoding, MAX_BLOCK or a page end. */
+  private build(physical: number, linLo: number, linHi: number, csBase: number): Block {
+    const cpu = this.cpu;
+    const insns: Insn[] = [];
+    const spans: number[] = [];
+    let ripLo = cpu.ripLo, ripHi = cpu.ripHi;
+    let lo = linLo, hi = linHi;
+    const size = cpu.codeSize;
+    for (;;) {
+      const i = new Insn(udHandler, BAD);
+      this.fetchLo = lo;
+      this.fetchHi = hi;
+      try {
+        decode(this.fetch, size, ripLo, ripHi, this.features, i);
+      } catch (e) {
+        if (insns.length === 0 || !isCpuFault(e)) throw e;
+        break; // the fault belongs to a later instruction: raise it only if execution gets there
+      }
+      i.fn = i.form === BAD ? udHandler : i.form === TOO_LONG ? tooLongHandler : HANDLERS[i.form.id];
+      insns.push(i);
+      const len = Math.min(i.len, 15);
+      const pa = insns.length === 1 ? physical : cpu.mem.fetchPhysical(lo, hi);
+      const inPage = Math.min(len, PAGE_SIZE - (pa % PAGE_SIZE));
+      spans.push(pa, inPage);
+      if (inPage < len) {
+        const nlo = (lo + inPage) | 0;
+        spans.push(cpu.mem.fetchPhysical(nlo, (nlo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi), len - inPage);
+      }
+      if (i.form.branch || i.form.stop || i.fn === udHandler || i.fn === tooLongHandler || insns.length >= MAX_BLOCK) break;
+      const nextLo = size === CodeSize.Bits64 ? i.nextLo : (csBase + i.nextLo) | 0;
+      const nextHi = size === CodeSize.Bits64 ? i.nextHi : 0;
+      if ((nextLo & ~0xfff) !== (lo & ~0xfff) || nextHi !== hi) break; // next instruction on another page
+      if (size !== CodeSize.Bits64 && (i.nextLo >>> 0) < (ripLo >>> 0)) break; // IP/EIP wrapped
+      ripLo = i.nextLo;
+      ripHi = i.nextHi;
+      lo = nextLo;
+      hi = nextHi;
+    }
+    const b = new Block(insns, physical, cpu.ripLo, cpu.ripHi, csBase, size);
+    this.cache.add(b, spans);
+    for (let k = 0; k < spans.length; k += 2) this.protect(spans[k]);
+    return b;
+  }
+
+  /** Routes writes to a frame that now holds code through the slow path, which invalidates. */
+  private protect(physical: number): void {
+    const off = this.phys.frame(Math.floor(physical / PAGE_SIZE), true);
+    if (off < 0 || this.phys.codeFrames[off / PAGE_SIZE]) return;
+    this.phys.codeFrames[off / PAGE_SIZE] = 1;
+    this.cpu.mem.protectCode(off);
+  }
+}
+
+export type { Handler };

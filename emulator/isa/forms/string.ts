@@ -1,0 +1,3 @@
+// forms/string.ts: instruction-table rows of this group (columns as in ../form.ts).
+export const stringForms: readonly string[] = [
+];

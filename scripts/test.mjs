@@ -1,0 +1,107 @@
+// Transpiles every .ts file of the source folders per file (no bundling) into out/,
+// keeping the folder layout, copies the other files of those folders (test fixtures:
+// .c, .S, .txt, .json...) alongside, then runs node's test runner on out/**/*.test.js.
+//
+// Usage: node scripts/test.mjs [--transpile-only] [--node-flag...] [filter...]
+//   filter          run only test files whose path contains this text (any of them)
+//   --transpile-only  stop after writing out/ (used by `npm run bench`)
+//   --anything-else   passed to `node --test` (e.g. --test-name-pattern=cr3, --test-only)
+import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'out');
+const SOURCE_DIRS = ['emulator', 'assembler', 'adapter', 'server', 'extension', 'cli', 'test', 'bench'];
+
+const args = process.argv.slice(2);
+const transpileOnly = args.includes('--transpile-only');
+const nodeFlags = args.filter((a) => a.startsWith('--') && a !== '--transpile-only');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+/** Every file under dir, as paths relative to ROOT with '/' separators. */
+function walk(dir) {
+  const files = [];
+  for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) files.push(...walk(path));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
+const started = Date.now();
+rmSync(OUT, { recursive: true, force: true });
+const sources = SOURCE_DIRS.filter((d) => existsSync(join(ROOT, d))).flatMap(walk);
+const isTs = (f) => f.endsWith('.ts') && !f.endsWith('.d.ts');
+const tsFiles = sources.filter(isTs);
+const otherFiles = sources.filter((f) => !isTs(f));
+
+try {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: tsFiles,
+    outdir: OUT,
+    outbase: '.',
+    bundle: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+} catch {
+  process.exit(1); // esbuild has already printed the errors
+}
+for (const f of otherFiles) {
+  mkdirSync(dirname(join(OUT, f)), { recursive: true });
+  copyFileSync(join(ROOT, f), join(OUT, f));
+}
+console.log(`transpiled ${tsFiles.length} .ts files, copied ${otherFiles.length} other files into out/ in ${Date.now() - started} ms`);
+if (transpileOnly) process.exit(0);
+
+const testFiles = tsFiles
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => f.replace(/\.ts$/, '.js'))
+  .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
+  .sort()
+  .map((f) => relative(ROOT, join(OUT, f)).split(sep).join('/'));
+if (testFiles.length === 0) {
+  console.error(filters.length ? `no test file matches ${filters.join(', ')}` : 'no *.test.ts file found');
+  process.exit(1);
+}
+
+// Node 20's spec reporter prints the list of failing tests after its summary; the
+// summary lines (ℹ tests N, ℹ pass N, ℹ fail N...) are printed again at the very end
+// so that they are always the last lines of the output.
+const child = spawn(
+  process.execPath,
+  ['--test', '--test-reporter=spec', '--test-concurrency=2', ...nodeFlags, ...testFiles],
+  {
+    cwd: ROOT,
+    stdio: ['inherit', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}),
+      // stack traces point at the .ts sources (inline source maps)
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps`.trim(),
+    },
+  },
+);
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString()).slice(-20000);
+});
+child.on('close', (code, signal) => {
+  // eslint-disable-next-line no-control-regex
+  const lines = tail.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const summaryAt = lines.findIndex((l) => l.startsWith('ℹ tests '));
+  const summary = summaryAt < 0 ? [] : lines.slice(summaryAt).filter((l) => l.startsWith('ℹ '));
+  const last = lines.filter((l) => l.trim() !== '').at(-1) ?? '';
+  if (summary.length > 0 && !last.startsWith('ℹ ')) console.log(`\n${summary.join('\n')}`);
+  if (signal) console.error(`node --test was killed by ${signal}`);
+  process.exit(code ?? 1);
+});
