@@ -7,6 +7,8 @@ import type { CodeSize } from './state';
 
 export class Block {
   valid = true;
+  /** An execution breakpoint is set on the first instruction. */
+  breakpoint = false;
   /** Another block at the same physical address and code size but another RIP/CS base. */
   alias: Block | null = null;
   constructor(

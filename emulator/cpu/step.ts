@@ -18,6 +18,8 @@ export enum StopReason {
   Limit = 'limit',
   /** The host asked (pause, a device such as the exit port, a breakpoint): see Executor.stopDetail. */
   Stop = 'stop',
+  /** An execution breakpoint: RIP is at the instruction, which has not run. */
+  Breakpoint = 'breakpoint',
   /** A guest exception, when Executor.stopOnException is set (before delivery). */
   Exception = 'exception',
   TripleFault = 'triple-fault',
@@ -52,6 +54,11 @@ export class Executor {
   /** Host requests: a device or the debugger sets this and ATTN_STOP. */
   stopRequested = false;
 
+  /** Execution breakpoints by linear address ("hi:lo"); blocks are split so one starts at each. */
+  private readonly breakpoints = new Set<string>();
+  /** The breakpoint block the last run stopped at: the next run executes it instead of stopping again. */
+  private resumeBlock: Block | null = null;
+
   private readonly fetch: CodeBytes;
   private fetchLo = 0;
   private fetchHi = 0;
@@ -79,6 +86,21 @@ export class Executor {
     this.cpu.attention |= ATTN_STOP;
   }
 
+  /** Adds an execution breakpoint at a linear address. Costs nothing on blocks without one. */
+  addBreakpoint(lo: number, hi: number): void {
+    this.breakpoints.add(`${hi | 0}:${lo | 0}`);
+    this.cache.clear();
+  }
+
+  removeBreakpoint(lo: number, hi: number): void {
+    if (this.breakpoints.delete(`${hi | 0}:${lo | 0}`)) this.cache.clear();
+  }
+
+  clearBreakpoints(): void {
+    if (this.breakpoints.size) this.cache.clear();
+    this.breakpoints.clear();
+  }
+
   /** Runs at most `maxInstructions` instructions. */
   run(maxInstructions: number): StopReason {
     const cpu = this.cpu;
@@ -97,6 +119,13 @@ export class Executor {
         const r = this.fault(e);
         if (r !== StopReason.None) return r;
         continue;
+      }
+      if (block.breakpoint) {
+        if (this.resumeBlock !== block) {
+          this.resumeBlock = block;
+          return StopReason.Breakpoint;
+        }
+        this.resumeBlock = null;
       }
       const insns = block.insns;
       const n = insns.length <= remaining ? insns.length : remaining;
@@ -193,7 +222,10 @@ export class Executor {
     let ripLo = cpu.ripLo, ripHi = cpu.ripHi;
     let lo = linLo, hi = linHi;
     const size = cpu.codeSize;
+    const checkBreakpoints = this.breakpoints.size !== 0;
     for (;;) {
+      // A breakpoint address starts a block of its own, so the run loop checks once per block.
+      if (checkBreakpoints && this.breakpoints.has(`${hi}:${lo}`) && insns.length !== 0) break;
       const i = new Insn(udHandler, BAD);
       this.fetchLo = lo;
       this.fetchHi = hi;
@@ -224,6 +256,7 @@ export class Executor {
       hi = nextHi;
     }
     const b = new Block(insns, physical, cpu.ripLo, cpu.ripHi, csBase, size);
+    b.breakpoint = checkBreakpoints && this.breakpoints.has(`${linHi}:${linLo}`);
     this.cache.add(b, spans);
     for (let k = 0; k < spans.length; k += 2) this.protect(spans[k]);
     return b;

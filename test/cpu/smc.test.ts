@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flatMachine } from '../support/flat';
+import { StopReason } from '../../emulator/cpu/step';
 
 test('a store into the next instruction changes what executes (same block)', () => {
   const m = flatMachine(64);
@@ -45,4 +46,17 @@ test('a data store to a code page outside the decoded bytes keeps the block', ()
   m.run({ maxInstructions: 2 });
   assert.equal(m.exec.cache.invalidations, 0);
   assert.equal(m.cpu.lo[0] & 0xff, 1);
+});
+
+test('execution breakpoints stop before the instruction and resume past it', () => {
+  const m = flatMachine(64);
+  m.load(0x4000, Uint8Array.from([0x04, 0x01, 0x04, 0x02, 0x04, 0x04])); // add al,1; add al,2; add al,4
+  m.cpu.ripLo = 0x4000;
+  m.stateChanged();
+  m.exec.addBreakpoint(0x4002, 0);
+  assert.equal(m.run({ maxInstructions: 10 }), StopReason.Breakpoint);
+  assert.equal(m.cpu.ripLo, 0x4002);
+  assert.equal(m.cpu.lo[0] & 0xff, 1);
+  assert.equal(m.run({ maxInstructions: 2 }), StopReason.Limit);
+  assert.equal(m.cpu.lo[0] & 0xff, 7);
 });
