@@ -169,6 +169,8 @@ function decodeInto(size: CodeSize, ripLo: number, ripHi: number, features: Deco
   let opSize = 0;
   for (const f of candidates) {
     if (f.i64 && mode64 || f.o64 && !mode64) continue;
+    // 90 with REX.B is XCHG r8, rAX, not NOP (SDM Vol.2 XCHG: "90+rd … REX.B"); F3 90 stays PAUSE.
+    if (rexB && f.prefix === -1 && !f.plusR && candidates === LEGACY[0][0x90]) continue;
     if (f.digit >= 0 && f.digit !== reg) continue;
     if (f.modrmLiteral >= 0 && f.modrmLiteral !== modrm) continue;
     if (f.rmKind === 1 && mod === 3 || f.rmKind === 2 && f.modrmLiteral >= 0 && mod !== 3) continue;

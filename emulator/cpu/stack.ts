@@ -69,3 +69,34 @@ export function release(cpu: Cpu, bytes: number): void {
     setSp(cpu, (lo + bytes) | 0, 0);
   }
 }
+
+// Stack accesses at an explicit offset (PUSHA/POPA, ENTER, LEAVE): the caller reads and writes every
+// slot first and moves the stack pointer last, so a fault leaves RSP/RBP as they were.
+
+/** `base` (lo/hi) plus the signed `delta`, wrapped to the stack address size; hi in cpu.tmpHi. */
+export function stackOffset(cpu: Cpu, baseLo: number, baseHi: number, delta: number): number {
+  if (cpu.stackSize === 64) {
+    const s = (baseLo >>> 0) + delta;
+    cpu.tmpHi = (baseHi + (s > 0xffffffff ? 1 : s < 0 ? -1 : 0)) | 0;
+    return s | 0;
+  }
+  cpu.tmpHi = 0;
+  return cpu.stackSize === 32 ? (baseLo + delta) | 0 : (baseLo + delta) & 0xffff;
+}
+
+/** Reads `size` bits at stack offset lo/hi (from stackOffset) in SS; 64-bit hi in cpu.tmpHi. */
+export function readStack(cpu: Cpu, size: number, lo: number, hi: number): number {
+  const a = linearOf(cpu, Seg.SS, lo, hi, size >> 3, Access.Read);
+  return readLinear(cpu, a, cpu.linHi, size);
+}
+
+/** Writes `size` bits at stack offset lo/hi (from stackOffset) in SS. */
+export function writeStack(cpu: Cpu, size: number, lo: number, hi: number, v: number, vHi: number): void {
+  const a = linearOf(cpu, Seg.SS, lo, hi, size >> 3, Access.Write);
+  writeLinear(cpu, a, cpu.linHi, size, v, vHi);
+}
+
+/** Sets the stack pointer to an offset from stackOffset (below 64 bits only the stack-size bits change). */
+export function setStackPointer(cpu: Cpu, lo: number, hi: number): void {
+  setSp(cpu, lo, hi);
+}

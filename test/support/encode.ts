@@ -100,7 +100,7 @@ export function encode(form: Form, mode: 16 | 32 | 64, o: EncodeOperands = {}): 
       case 'cd': pushImm(out, v, form.operands.some((op) => op.loc === Loc.Ptr) ? 2 : 4); break;
       case 'cp': pushImm(out, v, 4); break;
       case 'io': pushImm(out, v, 8); break;
-      case 'moffs': pushImm(out, v, mode === 64 ? 8 : mode === 32 ? 4 : 2); break;
+      case 'moffs': pushImm(out, v, (form.addrSize || (mode === 64 ? 64 : defaultSize)) / 8); break;
     }
     if (form.operands.some((op) => op.loc === Loc.Ptr) && (t === 'cd' || t === 'cp')) pushImm(out, imms[k++] ?? 0, 2);
   }

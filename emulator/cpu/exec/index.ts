@@ -6,6 +6,7 @@ import { handlers as alu } from './alu';
 import { handlers as bcd } from './bcd';
 import { handlers as bit } from './bit';
 import { handlers as branch } from './branch';
+import { handlers as far } from './far';
 import { handlers as misc } from './misc';
 import { handlers as move } from './move';
 import { handlers as muldiv } from './muldiv';
@@ -13,7 +14,7 @@ import { handlers as shift } from './shift';
 import { handlers as stack } from './stack';
 import { handlers as string } from './string';
 
-const ALL: Record<string, Handler> = { ...alu, ...bcd, ...bit, ...branch, ...misc, ...move, ...muldiv, ...shift, ...stack, ...string };
+const ALL: Record<string, Handler> = { ...alu, ...bcd, ...bit, ...branch, ...far, ...misc, ...move, ...muldiv, ...shift, ...stack, ...string };
 
 function missing(): void {
   raise(Vector.UD, 0, 'instruction form has no handler');

@@ -1,4 +1,234 @@
-// exec/misc.ts: handlers of this instruction group, keyed by form name.
-import type { Handler } from '../insn';
+// exec/misc.ts: IN, OUT, XLAT, hint NOPs, HLT, CPUID, RDTSC, INT n/INT3/INTO/INT1, UD0/UD1/UD2, CLI, STI
+// (SDM Vol.2), plus the I/O privilege check shared with INS/OUTS (exec/string.ts).
+import { Access, linearOf, setReg8, setReg32, setRegSized } from '../access';
+import { of } from '../flags';
+import { Vector, raise } from '../fault';
+import type { Handler, Insn } from '../insn';
+import { softwareInterrupt } from '../interrupts';
+import { CR0_PE } from '../modes';
+import { ATTN_HALT, ATTN_SHADOW, Cpu, Reg, Seg } from '../state';
+import { CpuFeatures } from '../features';
+import { TSC_PER_INSN } from '../time';
+import { FLAG_IF } from '../../isa/form';
 
-export const handlers: Record<string, Handler> = {};
+const CR4_TSD = 1 << 2; // SDM Vol.3A §2.5: RDTSC is privileged when set
+
+/** Features CPUID reports, per processor (the Executor's set; see setCpuFeatures). */
+const featuresOf = new WeakMap<Cpu, CpuFeatures>();
+const DEFAULT = new CpuFeatures();
+
+/** Tells CPUID which features `cpu` has (machine.ts should call this with the Executor's features). */
+export function setCpuFeatures(cpu: Cpu, features: CpuFeatures): void {
+  featuresOf.set(cpu, features);
+}
+
+function iopl(cpu: Cpu): number {
+  return (cpu.flags >> 12) & 3;
+}
+
+/**
+ * I/O sensitivity (SDM Vol.1 §19.5.1–19.5.2): real mode always may; protected mode when CPL <= IOPL.
+ * The TSS I/O permission bitmap (consulted when CPL > IOPL, and always in virtual-8086 mode) is not
+ * implemented yet, so those accesses raise #GP(0).
+ */
+export function checkIo(cpu: Cpu): void {
+  if ((cpu.cr0 & CR0_PE) !== 0 && cpu.cpl > iopl(cpu)) raise(Vector.GP, 0, 'I/O with CPL > IOPL (I/O permission bitmap not implemented)');
+}
+
+function inHandler(bytes: number, dx: boolean): Handler {
+  return (cpu, i) => {
+    checkIo(cpu);
+    const port = dx ? cpu.lo[Reg.RDX] & 0xffff : i.immLo & 0xff;
+    const v = cpu.io.in(port, bytes);
+    if (bytes === 1) setReg8(cpu, Reg.RAX, v);
+    else setRegSized(cpu, Reg.RAX, bytes * 8, v | 0, 0);
+  };
+}
+
+function outHandler(bytes: number, dx: boolean): Handler {
+  const mask = bytes === 4 ? -1 : bytes === 2 ? 0xffff : 0xff;
+  return (cpu, i) => {
+    checkIo(cpu);
+    const port = dx ? cpu.lo[Reg.RDX] & 0xffff : i.immLo & 0xff;
+    cpu.io.out(port, bytes, bytes === 4 ? cpu.lo[Reg.RAX] >>> 0 : cpu.lo[Reg.RAX] & mask);
+  };
+}
+
+/** XLAT: AL ← [seg:(R/E)BX + AL], BX at the address size (SDM Vol.2 XLAT). */
+function xlat(cpu: Cpu, i: Insn): void {
+  const al = cpu.lo[Reg.RAX] & 0xff;
+  let lo: number, hi = 0;
+  if (i.addrSize === 64) {
+    const s = (cpu.lo[Reg.RBX] >>> 0) + al;
+    lo = s | 0;
+    hi = (cpu.hi[Reg.RBX] + (s > 0xffffffff ? 1 : 0)) | 0;
+  } else if (i.addrSize === 32) lo = (cpu.lo[Reg.RBX] + al) | 0;
+  else lo = (cpu.lo[Reg.RBX] + al) & 0xffff;
+  const seg = i.segOverride >= 0 ? i.segOverride : Seg.DS;
+  const a = linearOf(cpu, seg, lo, hi, 1, Access.Read);
+  setReg8(cpu, Reg.RAX, cpu.mem.read8(a, cpu.linHi));
+}
+
+function nop(): void {
+  // Hint NOPs and prefetches: no architectural effect (SDM Vol.2 NOP, PREFETCHh, PREFETCHW).
+  // A prefetch never faults, whatever its address (SDM Vol.2 PREFETCHh: "no exceptions").
+}
+
+/** HLT (SDM Vol.2 HLT): privileged; the run loop returns StopReason.Halt until an interrupt. */
+function hlt(cpu: Cpu): void {
+  if ((cpu.cr0 & CR0_PE) !== 0 && cpu.cpl > 0) raise(Vector.GP, 0, 'HLT at CPL > 0');
+  cpu.halted = true;
+  cpu.attention |= ATTN_HALT;
+}
+
+// CPUID (SDM Vol.2A CPUID, Table 3-8 "Information Returned by CPUID Instruction").
+const MAX_BASIC = 0x1f;
+const MAX_EXTENDED = 0x80000008;
+/** Family 6, model 0x8F (extended model 8, model F), stepping 8: a recent server core. */
+const SIGNATURE = (8 << 16) | (6 << 8) | (0xf << 4) | 8;
+const BRAND = 'Trampoline x86-64 virtual CPU';
+const BRAND_WORDS = new Int32Array(12);
+for (let k = 0; k < BRAND.length; k++) BRAND_WORDS[k >> 2] |= BRAND.charCodeAt(k) << ((k & 3) * 8);
+/** "GenuineIntel" in EBX, EDX, ECX order. */
+const VENDOR = [0x756e6547, 0x49656e69, 0x6c65746e];
+
+const out = new Int32Array(4);
+
+/** Fills `out` with EAX, EBX, ECX, EDX of leaf/subleaf. */
+export function cpuidLeaf(cpu: Cpu, leaf: number, subleaf: number): Int32Array {
+  const f = featuresOf.get(cpu) ?? DEFAULT;
+  out.fill(0);
+  // A leaf above the highest basic or extended leaf returns the highest basic leaf's data (SDM CPUID).
+  if (leaf >>> 0 > MAX_EXTENDED || (leaf >>> 0) > MAX_BASIC && (leaf >>> 0) < 0x80000000) leaf = MAX_BASIC;
+  switch (leaf >>> 0) {
+    case 0:
+      out[0] = MAX_BASIC;
+      out[1] = VENDOR[0]; out[3] = VENDOR[1]; out[2] = VENDOR[2];
+      break;
+    case 1:
+      out[0] = SIGNATURE;
+      // EBX: brand index 0, CLFLUSH line size 8 (× 8 bytes), 1 logical processor, initial APIC ID 0.
+      out[1] = (8 << 8) | (1 << 16);
+      out[2] = f.bits(1, 0, 2);
+      out[3] = f.bits(1, 0, 3);
+      break;
+    case 7:
+      if (subleaf === 0) {
+        out[0] = 0; // highest subleaf
+        out[1] = f.bits(7, 0, 1);
+        out[2] = f.bits(7, 0, 2);
+        out[3] = f.bits(7, 0, 3);
+      }
+      break;
+    case 0xb:
+    case 0x1f:
+      // Extended topology (SDM CPUID leaf 0BH/1FH): one thread; level 0 SMT, level 1 core, then invalid.
+      out[2] = subleaf & 0xff;
+      if (subleaf === 0 || subleaf === 1) {
+        out[1] = 1;
+        out[2] |= (subleaf + 1) << 8;
+      }
+      out[3] = 0; // x2APIC ID
+      break;
+    case 0x80000000:
+      out[0] = MAX_EXTENDED;
+      break;
+    case 0x80000001:
+      out[2] = f.bits(0x80000001, 0, 2);
+      out[3] = f.bits(0x80000001, 0, 3);
+      break;
+    case 0x80000002:
+    case 0x80000003:
+    case 0x80000004: {
+      const base = ((leaf >>> 0) - 0x80000002) * 4;
+      for (let k = 0; k < 4; k++) out[k] = BRAND_WORDS[base + k];
+      break;
+    }
+    case 0x80000008:
+      // Physical address bits 7:0, linear address bits 15:8.
+      out[0] = 52 | ((f.has('la57') ? 57 : 48) << 8);
+      break;
+    default:
+      break; // reserved leaves within range read as zero
+  }
+  return out;
+}
+
+function cpuid(cpu: Cpu): void {
+  const r = cpuidLeaf(cpu, cpu.lo[Reg.RAX], cpu.lo[Reg.RCX]);
+  setReg32(cpu, Reg.RAX, r[0]);
+  setReg32(cpu, Reg.RBX, r[1]);
+  setReg32(cpu, Reg.RCX, r[2]);
+  setReg32(cpu, Reg.RDX, r[3]);
+}
+
+/** RDTSC (SDM Vol.2 RDTSC): virtual time, see time.ts. #GP(0) when CR4.TSD and CPL > 0. */
+function rdtsc(cpu: Cpu): void {
+  if ((cpu.cr4 & CR4_TSD) !== 0 && cpu.cpl > 0 && (cpu.cr0 & CR0_PE) !== 0) raise(Vector.GP, 0, 'RDTSC at CPL > 0 with CR4.TSD');
+  const t = cpu.icount * TSC_PER_INSN;
+  setReg32(cpu, Reg.RAX, t % 0x100000000 | 0);
+  setReg32(cpu, Reg.RDX, Math.floor(t / 0x100000000) | 0);
+}
+
+/** INT n, INT3, INTO, INT1: the return address is the next instruction (SDM Vol.2 INT n). */
+function interrupt(cpu: Cpu, vector: number, i: Insn): void {
+  const why = softwareInterrupt(cpu, vector, i.nextLo);
+  if (why !== null) raise(Vector.GP, vector * 8 + 2, why);
+}
+
+function ud(): void {
+  raise(Vector.UD, 0, 'UD0/UD1/UD2: undefined instruction');
+}
+
+/** CLI/STI (SDM Vol.2 CLI, STI): CPL <= IOPL in protected mode, else #GP(0) (VME/PVI not modelled). */
+function cli(cpu: Cpu): void {
+  if ((cpu.cr0 & CR0_PE) !== 0 && cpu.cpl > iopl(cpu)) raise(Vector.GP, 0, 'CLI with CPL > IOPL');
+  cpu.flags &= ~FLAG_IF;
+}
+
+function sti(cpu: Cpu): void {
+  if ((cpu.cr0 & CR0_PE) !== 0 && cpu.cpl > iopl(cpu)) raise(Vector.GP, 0, 'STI with CPL > IOPL');
+  // Interrupts stay blocked until after the next instruction when STI sets IF (SDM Vol.2 STI).
+  if ((cpu.flags & FLAG_IF) === 0) {
+    cpu.flags |= FLAG_IF;
+    cpu.attention |= ATTN_SHADOW;
+  }
+}
+
+export const handlers: Record<string, Handler> = {
+  in_al_imm8: inHandler(1, false),
+  in_ax_imm8: inHandler(2, false),
+  in_eax_imm8: inHandler(4, false),
+  in_al_dx: inHandler(1, true),
+  in_ax_dx: inHandler(2, true),
+  in_eax_dx: inHandler(4, true),
+  out_imm8_al: outHandler(1, false),
+  out_imm8_ax: outHandler(2, false),
+  out_imm8_eax: outHandler(4, false),
+  out_dx_al: outHandler(1, true),
+  out_dx_ax: outHandler(2, true),
+  out_dx_eax: outHandler(4, true),
+  xlatb: xlat,
+  nop_rm16: nop,
+  nop_rm32: nop,
+  nop_rm64: nop,
+  prefetchnta_m8: nop,
+  prefetcht0_m8: nop,
+  prefetcht1_m8: nop,
+  prefetcht2_m8: nop,
+  prefetchw_m8: nop,
+  endbr64: nop,
+  endbr32: nop,
+  hlt,
+  cpuid,
+  rdtsc,
+  int3: (cpu, i) => interrupt(cpu, 3, i),
+  int_imm8: (cpu, i) => interrupt(cpu, i.immLo & 0xff, i),
+  into: (cpu, i) => { if (of(cpu)) interrupt(cpu, 4, i); },
+  int1: (cpu, i) => interrupt(cpu, 1, i),
+  ud2: ud,
+  ud0_r32_rm32: ud,
+  ud1_r32_rm32: ud,
+  cli,
+  sti,
+};

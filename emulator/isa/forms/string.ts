@@ -1,3 +1,31 @@
-// forms/string.ts: instruction-table rows of this group (columns as in ../form.ts).
+// forms/string.ts: MOVS, STOS, LODS, SCAS, CMPS, INS, OUTS (SDM Vol.2 chapters 4–5).
+// Columns: form name | encoding | instruction | attributes (see ../form.ts). One row per operand size;
+// the address size (67h) selects SI/DI/CX, ESI/EDI/ECX or RSI/RDI/RCX at run time (exec/string.ts).
 export const stringForms: readonly string[] = [
+  'movsb                | A4             | MOVSB             | rep r=d',
+  'movsw                | o16 A5         | MOVSW             | rep r=d',
+  'movsd                | o32 A5         | MOVSD             | rep r=d gas=movsl',
+  'movsq                | REX.W A5       | MOVSQ             | rep r=d',
+  'stosb                | AA             | STOSB             | rep r=d',
+  'stosw                | o16 AB         | STOSW             | rep r=d',
+  'stosd                | o32 AB         | STOSD             | rep r=d gas=stosl',
+  'stosq                | REX.W AB       | STOSQ             | rep r=d',
+  'lodsb                | AC             | LODSB             | rep r=d',
+  'lodsw                | o16 AD         | LODSW             | rep r=d',
+  'lodsd                | o32 AD         | LODSD             | rep r=d gas=lodsl',
+  'lodsq                | REX.W AD       | LODSQ             | rep r=d',
+  'scasb                | AE             | SCASB             | repcc r=d f=oszapc',
+  'scasw                | o16 AF         | SCASW             | repcc r=d f=oszapc',
+  'scasd                | o32 AF         | SCASD             | repcc r=d f=oszapc gas=scasl',
+  'scasq                | REX.W AF       | SCASQ             | repcc r=d f=oszapc',
+  'cmpsb                | A6             | CMPSB             | repcc r=d f=oszapc',
+  'cmpsw                | o16 A7         | CMPSW             | repcc r=d f=oszapc',
+  'cmpsd                | o32 A7         | CMPSD             | repcc r=d f=oszapc gas=cmpsl',
+  'cmpsq                | REX.W A7       | CMPSQ             | repcc r=d f=oszapc',
+  'insb                 | 6C             | INSB              | rep r=d',
+  'insw                 | o16 6D         | INSW              | rep r=d',
+  'insd                 | o32 6D         | INSD              | rep r=d gas=insl',
+  'outsb                | 6E             | OUTSB             | rep r=d',
+  'outsw                | o16 6F         | OUTSW             | rep r=d',
+  'outsd                | o32 6F         | OUTSD             | rep r=d gas=outsl',
 ];
