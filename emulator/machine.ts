@@ -28,7 +28,7 @@ export class Machine {
     this.features = options.features ?? new CpuFeatures();
     this.phys = new PhysicalMemory(options.memory ?? 256 * 1024 * 1024);
     this.mem = new Mmu(this.phys);
-    this.cpu = new Cpu(this.mem);
+    this.cpu = new Cpu(this.mem, this.features);
     this.exec = new Executor(this.cpu, this.phys, this.features);
   }
 

@@ -117,6 +117,8 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
       default: text = `outs${sfx} ${src},(%dx)`; break;
     }
     if (insn.rep) prefixes.push(insn.rep === 0xf2 ? 'repnz' : form.repcc ? 'repz' : 'rep');
+    // INS/OUTS have no 64-bit form: a REX.W there changes nothing and objdump names it.
+    if (insn.rex & 8 && (base === 'ins' || base === 'outs')) prefixes.push('rex.W');
     return finish(prefixes, text);
   }
 
@@ -290,7 +292,9 @@ function rexUsed(insn: Insn, form: Form, ops: readonly Operand[]): boolean {
     ops.some((o) => o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar);
   // objdump takes W as meaningless for far indirect branches and for segment-register moves to memory.
   if (rex & 8 && (!/REX\.W|\bo64\b/.test(enc) || ops.some((o) => o.loc === Loc.MemFar) ||
-    insn.mod !== 3 && ops.some((o) => o.loc === Loc.Sreg))) return false;
+    insn.mod !== 3 && ops.some((o) => o.loc === Loc.Sreg) ||
+    // Port I/O ignores W: the operand stays EAX / a doubleword (IN, OUT, INSD, OUTSD).
+    ops.some((o) => o.loc === Loc.FixedReg && o.size === 32) || /^(ins|outs)d$/.test(form.mnemonic))) return false;
   if (rex & 4 && !ops.some((o) => o.loc === Loc.Reg || o.loc === Loc.Cr || o.loc === Loc.Dr)) return false;
   if (rex & 2 && !memSib) return false;
   if (rex & 1 && !ops.some((o) => o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar || o.loc === Loc.RmReg || o.loc === Loc.OpReg)) return false;

@@ -180,6 +180,8 @@ function decodeInto(size: CodeSize, ripLo: number, ripHi: number, features: Deco
     if (isVex) {
       const v = f.vex!;
       if (v.pp !== [0, 0x66, 0xf3, 0xf2][vexPP] || v.l >= 0 && v.l !== vexL || v.w >= 0 && v.w !== vexW) continue;
+      // VEX.vvvv unused by the form must be 1111b, else #UD (SDM Vol.2 §2.3.6).
+      if (vvvv !== 0 && !f.operands.some((o) => o.loc === Loc.Vvvv)) continue;
     } else if (f.prefix === -1) {
       if (osp || rep) continue;
     } else if (f.prefix === 0x66) {

@@ -52,6 +52,8 @@ export class Insn {
   lock = false;
   /** REX byte (0 if none). */
   rex = 0;
+  /** Index in its decoded block: cpu.icount + pos instructions have retired before this one runs. */
+  pos = 0;
 
   constructor(fn: Handler, form: Form) {
     this.fn = fn;

@@ -5,6 +5,7 @@ import { FLAG_IF, FLAGS_ARITH } from '../isa/form';
 import { LazyOp } from './lazyOp';
 import type { Insn } from './insn';
 import type { Mmu } from '../mmu/mmu';
+import { CpuFeatures } from './features';
 
 /** General registers in SDM encoding order (ModRM.reg/rm with REX.R/B). */
 export enum Reg { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 }
@@ -35,6 +36,7 @@ export const ATTN_MODE = 4;         // mode, paging or CS changed: re-derive and
 export const ATTN_HALT = 8;         // HLT executed
 export const ATTN_IRQ = 16;         // an interrupt may be pending
 export const ATTN_SHADOW = 32;      // the interrupt shadow (STI, MOV SS) ends after this instruction
+export const ATTN_YIELD = 64;       // a long instruction (REP string) stopped part-way to let the loop look around
 
 export class Cpu {
   /** Bits 31:0 of the 16 general registers. */
@@ -116,9 +118,12 @@ export class Cpu {
   readonly mem: Mmu;
   /** I/O ports. */
   io: PortIo = NO_PORTS;
+  /** What CPUID reports and which CPUID-gated instructions exist. */
+  features: CpuFeatures;
 
-  constructor(mem: Mmu) {
+  constructor(mem: Mmu, features: CpuFeatures = new CpuFeatures()) {
     this.mem = mem;
+    this.features = features;
     this.reset();
   }
 

@@ -116,6 +116,7 @@ export class Executor {
         block = this.blockAtRip();
       } catch (e) {
         if (!isCpuFault(e)) throw e;
+        remaining -= 1;
         const r = this.fault(e);
         if (r !== StopReason.None) return r;
         continue;
@@ -144,7 +145,9 @@ export class Executor {
         if (k === 0) { cpu.ripLo = block.ripLo; cpu.ripHi = block.ripHi; }
         else { cpu.ripLo = insns[k - 1].nextLo; cpu.ripHi = insns[k - 1].nextHi; }
         cpu.icount += k;
-        remaining -= k;
+        // The delivery counts against the budget (not as an instruction), so a fault that faults
+        // again at its handler still ends the run at the limit.
+        remaining -= k + 1;
         const r = this.fault(e);
         if (r !== StopReason.None) return r;
         continue;
@@ -236,6 +239,7 @@ export class Executor {
         break; // the fault belongs to a later instruction: raise it only if execution gets there
       }
       i.fn = i.form === BAD ? udHandler : i.form === TOO_LONG ? tooLongHandler : HANDLERS[i.form.id];
+      i.pos = insns.length;
       insns.push(i);
       const len = Math.min(i.len, 15);
       const pa = insns.length === 1 ? physical : cpu.mem.fetchPhysical(lo, hi);

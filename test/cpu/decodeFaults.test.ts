@@ -70,3 +70,22 @@ test('random bytes never throw a JavaScript error in any mode', () => {
     }
   }
 });
+
+test('a VEX form that has no vvvv operand requires VEX.vvvv = 1111b, else #UD (SDM Vol.2 §2.3.6)', () => {
+  // rorx $0x12,%esp,%ebx with vvvv = 0101b instead of 1111b (objdump still names it; the CPU faults).
+  const { r, e } = firstFault(64, [0xc4, 0xe3, 0x53, 0xf0, 0xdc, 0x12]);
+  assert.equal(r, StopReason.Exception);
+  assert.equal(e?.vector, 6);
+  assert.equal(firstFault(64, [0xc4, 0xe3, 0x7b, 0xf0, 0xdc, 0x12]).r, StopReason.Limit); // vvvv = 1111b
+});
+
+test('a fault whose handler faults again still ends the run at its limit', () => {
+  // Real mode, IVT entry 6 points at a ud2 that raises #UD again: delivery repeats forever.
+  const m = flatMachine(16);
+  m.load(0x18, Uint8Array.from([0x00, 0x10, 0x00, 0x00])); // vector 6 → 0000:1000
+  m.load(0x1000, Uint8Array.from([0x0f, 0x0b]));
+  m.cpu.lo[4] = 0x8000;
+  m.cpu.ripLo = 0x1000;
+  m.stateChanged();
+  assert.equal(m.run({ maxInstructions: 1000 }), StopReason.Limit);
+});

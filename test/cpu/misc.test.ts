@@ -8,7 +8,7 @@ import { Machine } from '../../emulator/machine';
 import { StopReason } from '../../emulator/cpu/step';
 import { ATTN_SHADOW, PortIo, Reg, Seg } from '../../emulator/cpu/state';
 import { rflags } from '../../emulator/cpu/flags';
-import { handlers as miscHandlers, setCpuFeatures } from '../../emulator/cpu/exec/misc';
+import { handlers as miscHandlers } from '../../emulator/cpu/exec/misc';
 import { Insn } from '../../emulator/cpu/insn';
 import { FORMS } from '../../emulator/isa/table';
 import { MAX_ITER } from '../../emulator/cpu/exec/string';
@@ -60,7 +60,6 @@ function ascii(words: number[]): string {
 
 test('CPUID leaves follow the SDM layout (Vol.2A CPUID, Table 3-8)', () => {
   const m = machine(64, [0x0f, 0xa2]);
-  setCpuFeatures(m.cpu, m.features);
   const [max, b, c, d] = cpuid(m, 0);
   assert.equal(max, 0x1f);
   assert.equal(ascii([b, d, c]), 'GenuineIntel'); // vendor in EBX, EDX, ECX
@@ -86,7 +85,7 @@ test('CPUID leaves follow the SDM layout (Vol.2A CPUID, Table 3-8)', () => {
   // 64-bit mode: CPUID clears bits 63:32 of RAX, RBX, RCX, RDX.
   assert.equal(m.cpu.hi[Reg.RBX], 0);
   const no57 = machine(64, [0x0f, 0xa2]);
-  setCpuFeatures(no57.cpu, new CpuFeatures(['lm']));
+  no57.cpu.features = new CpuFeatures(['lm']);
   assert.equal(cpuid(no57, 0x80000008)[0], 52 | (48 << 8));
   assert.equal(cpuid(no57, 7, 0)[2] & (1 << 16), 0);
 });

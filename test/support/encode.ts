@@ -54,7 +54,7 @@ export function encode(form: Form, mode: 16 | 32 | 64, o: EncodeOperands = {}): 
     const R = r & 8 ? 0 : 0x80, X = mem && (mem.index ?? -1) >= 8 ? 0 : 0x40, B = (mem ? mem.base >= 8 : rmReg >= 8) ? 0 : 0x20;
     const pp = [0, 0x66, 0xf3, 0xf2].indexOf(v.pp);
     const W = (v.w === 1 || size === 64) && mode === 64 ? 0x80 : 0;
-    out.push(0xc4, R | X | B | form.map, W | ((~(o.vvvv ?? 0) & 15) << 3) | (v.l === 1 ? 4 : 0) | pp);
+    out.push(0xc4, R | X | B | form.map, W | ((~(form.operands.some((op) => op.loc === Loc.Vvvv) ? o.vvvv ?? 0 : 0) & 15) << 3) | (v.l === 1 ? 4 : 0) | pp);
   } else {
     if (rex) out.push(rex);
     if (form.map >= 1) out.push(0x0f);

@@ -7,20 +7,10 @@ import type { Handler, Insn } from '../insn';
 import { softwareInterrupt } from '../interrupts';
 import { CR0_PE } from '../modes';
 import { ATTN_HALT, ATTN_SHADOW, Cpu, Reg, Seg } from '../state';
-import { CpuFeatures } from '../features';
 import { TSC_PER_INSN } from '../time';
 import { FLAG_IF } from '../../isa/form';
 
 const CR4_TSD = 1 << 2; // SDM Vol.3A §2.5: RDTSC is privileged when set
-
-/** Features CPUID reports, per processor (the Executor's set; see setCpuFeatures). */
-const featuresOf = new WeakMap<Cpu, CpuFeatures>();
-const DEFAULT = new CpuFeatures();
-
-/** Tells CPUID which features `cpu` has (machine.ts should call this with the Executor's features). */
-export function setCpuFeatures(cpu: Cpu, features: CpuFeatures): void {
-  featuresOf.set(cpu, features);
-}
 
 function iopl(cpu: Cpu): number {
   return (cpu.flags >> 12) & 3;
@@ -96,7 +86,7 @@ const out = new Int32Array(4);
 
 /** Fills `out` with EAX, EBX, ECX, EDX of leaf/subleaf. */
 export function cpuidLeaf(cpu: Cpu, leaf: number, subleaf: number): Int32Array {
-  const f = featuresOf.get(cpu) ?? DEFAULT;
+  const f = cpu.features;
   out.fill(0);
   // A leaf above the highest basic or extended leaf returns the highest basic leaf's data (SDM CPUID).
   if (leaf >>> 0 > MAX_EXTENDED || (leaf >>> 0) > MAX_BASIC && (leaf >>> 0) < 0x80000000) leaf = MAX_BASIC;
@@ -163,9 +153,9 @@ function cpuid(cpu: Cpu): void {
 }
 
 /** RDTSC (SDM Vol.2 RDTSC): virtual time, see time.ts. #GP(0) when CR4.TSD and CPL > 0. */
-function rdtsc(cpu: Cpu): void {
+function rdtsc(cpu: Cpu, i: Insn): void {
   if ((cpu.cr4 & CR4_TSD) !== 0 && cpu.cpl > 0 && (cpu.cr0 & CR0_PE) !== 0) raise(Vector.GP, 0, 'RDTSC at CPL > 0 with CR4.TSD');
-  const t = cpu.icount * TSC_PER_INSN;
+  const t = (cpu.icount + i.pos) * TSC_PER_INSN; // instructions retired before this one
   setReg32(cpu, Reg.RAX, t % 0x100000000 | 0);
   setReg32(cpu, Reg.RDX, Math.floor(t / 0x100000000) | 0);
 }
@@ -208,6 +198,11 @@ export const handlers: Record<string, Handler> = {
   out_dx_al: outHandler(1, true),
   out_dx_ax: outHandler(2, true),
   out_dx_eax: outHandler(4, true),
+  // REX.W is ignored by port I/O (SDM Vol.2 IN/OUT).
+  in_eax_imm8_w: inHandler(4, false),
+  in_eax_dx_w: inHandler(4, true),
+  out_imm8_eax_w: outHandler(4, false),
+  out_dx_eax_w: outHandler(4, true),
   xlatb: xlat,
   nop_rm16: nop,
   nop_rm32: nop,

@@ -12,7 +12,7 @@ import { Access, linearOf, readLinear, setReg8, setRegSized, writeLinear } from 
 import { setLazy } from '../flags';
 import type { Handler, Insn } from '../insn';
 import { LazyOp } from '../lazyOp';
-import { ATTN_IRQ, CodeSize, Cpu, Reg, Seg } from '../state';
+import { ATTN_YIELD, CodeSize, Cpu, Reg, Seg } from '../state';
 import { FLAG_DF } from '../../isa/form';
 import { checkIo } from './misc';
 
@@ -89,9 +89,7 @@ function yieldRep(cpu: Cpu, i: Insn): void {
     cpu.ripLo = cpu.codeSize === CodeSize.Bits16 ? (i.nextLo - i.len) & 0xffff : (i.nextLo - i.len) | 0;
     cpu.ripHi = 0;
   }
-  // No dedicated "yield" reason exists yet: ATTN_IRQ ("an interrupt may be pending") is the closest,
-  // and yielding is exactly what lets a pending interrupt in.
-  cpu.attention |= ATTN_IRQ;
+  cpu.attention |= ATTN_YIELD;
 }
 
 /** Sign-extends the low `bits` of v to int32. */
@@ -256,3 +254,6 @@ for (const [name, kind] of NAMES) {
   if (kind !== Kind.Ins && kind !== Kind.Outs) sizes.push(['q', 64]);
   for (const [suffix, bits] of sizes) handlers[name + suffix] = stringHandler(kind, bits);
 }
+// INS/OUTS with REX.W still move doublewords (SDM Vol.2 INS/OUTS: no 64-bit port I/O).
+handlers.insd_w = handlers.insd;
+handlers.outsd_w = handlers.outsd;

@@ -14,6 +14,11 @@ export const miscForms: readonly string[] = [
   'out_dx_al            | EE             | OUT DX, AL        | ',
   'out_dx_ax            | o16 EF         | OUT DX, AX        | ',
   'out_dx_eax           | o32 EF         | OUT DX, EAX       | ',
+  // REX.W changes nothing for port I/O: the operand stays 32 bits (SDM Vol.2 IN/OUT).
+  'in_eax_imm8_w        | REX.W E5 ib    | IN EAX, imm8      | ',
+  'in_eax_dx_w          | REX.W ED       | IN EAX, DX        | ',
+  'out_imm8_eax_w       | REX.W E7 ib    | OUT imm8, EAX     | ',
+  'out_dx_eax_w         | REX.W EF       | OUT DX, EAX       | ',
   'xlatb                | D7             | XLATB             | gas=xlat',
   'nop_rm16             | o16 0F 1F /0   | NOP r/m16         | gas=nopw',
   'nop_rm32             | o32 0F 1F /0   | NOP r/m32         | gas=nopl',

@@ -28,4 +28,6 @@ export const stringForms: readonly string[] = [
   'outsb                | 6E             | OUTSB             | rep r=d',
   'outsw                | o16 6F         | OUTSW             | rep r=d',
   'outsd                | o32 6F         | OUTSD             | rep r=d gas=outsl',
+  'insd_w               | REX.W 6D       | INSD              | rep r=d gas=insl',
+  'outsd_w              | REX.W 6F       | OUTSD             | rep r=d gas=outsl',
 ];

@@ -1,0 +1,74 @@
+// main.ts: the `trampoline` command line — a table of subcommands (demo for now; run, asm, disasm, pt,
+// dap and lsp will be added as rows of COMMANDS).
+import { demoCommand } from './demo';
+
+interface Command {
+  /** One line for the usage text: arguments after the command name. */
+  args: string;
+  summary: string;
+  /** Returns the process exit code. */
+  run(argv: string[]): number | Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  demo: { args: '', summary: 'run a small 64-bit program on the emulator core and print its output', run: () => demoCommand() },
+};
+
+function version(): string {
+  // Bundled into dist/ or transpiled into out/cli/: package.json is one or two folders up.
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const pkg = require(rel) as { name?: string; version?: string };
+      if (pkg.name === 'trampoline' && pkg.version) return pkg.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return 'unknown';
+}
+
+export function usage(): string {
+  const width = Math.max(...Object.entries(COMMANDS).map(([n, c]) => `${n} ${c.args}`.trim().length), 9);
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${`${n} ${c.args}`.trim().padEnd(width)}  ${c.summary}`);
+  return [
+    'Usage: trampoline <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options:',
+    `  ${'--help'.padEnd(width)}  show this help`,
+    `  ${'--version'.padEnd(width)}  show the version`,
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`trampoline ${version()}\n`);
+    return 0;
+  }
+  const cmd = name === undefined ? undefined : COMMANDS[name];
+  if (cmd === undefined) {
+    if (name !== undefined) process.stderr.write(`trampoline: unknown command '${name}'\n\n`);
+    process.stderr.write(usage());
+    return 2;
+  }
+  return cmd.run(rest);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e: unknown) => {
+      process.stderr.write(`trampoline: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
