@@ -224,8 +224,8 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
     if (indirect && (o.loc === Loc.Rm || o.loc === Loc.MemFar || o.loc === Loc.Mem)) t = '*' + t;
     if (t) out.push(t);
   }
-  // AT&T order is the reverse of Intel's, except ENTER's two immediates and a far pointer.
-  let operands = mnemonicBase === 'enter' ? out : out.reverse();
+  // AT&T order is the reverse of Intel's, except ENTER's two immediates, BOUND (GAS keeps Intel order) and a far pointer.
+  let operands = mnemonicBase === 'enter' || mnemonicBase === 'bound' ? out : out.reverse();
   // XCHG with an opcode register: objdump puts the accumulator first.
   if (mnemonicBase === 'xchg' && ops.some((o) => o.loc === Loc.OpReg)) {
     const acc = ops.findIndex((o) => o.loc === Loc.FixedReg);
@@ -290,8 +290,8 @@ function rexUsed(insn: Insn, form: Form, ops: readonly Operand[]): boolean {
   const enc = form.row.split('|')[1] ?? '';
   const memSib = insn.mod !== 3 && insn.addrSize !== 16 && (insn.rm & 7) === 4 &&
     ops.some((o) => o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar);
-  // objdump takes W as meaningless for far indirect branches and for segment-register moves to memory.
-  if (rex & 8 && (!/REX\.W|\bo64\b/.test(enc) || ops.some((o) => o.loc === Loc.MemFar) ||
+  // objdump takes W as meaningless for far indirect branches (not LSS/LFS/LGS) and for segment-register moves to memory.
+  if (rex & 8 && (!/REX\.W|\bo64\b/.test(enc) || form.branch && ops.some((o) => o.loc === Loc.MemFar) ||
     insn.mod !== 3 && ops.some((o) => o.loc === Loc.Sreg) ||
     // Port I/O ignores W: the operand stays EAX / a doubleword (IN, OUT, INSD, OUTSD).
     ops.some((o) => o.loc === Loc.FixedReg && o.size === 32) || /^(ins|outs)d$/.test(form.mnemonic))) return false;

@@ -63,6 +63,13 @@ for (const [mode, seed] of [[16, 0x1616], [32, 0x3232], [64, 0x6464]] as [Mode, 
       const ourBad = i.form === BAD || i.form === TOO_LONG;
       const theirs = splitPrefixes(l.text);
       const theirBad = theirs.mnemonic === '(bad)' || l.text.includes('(bad)');
+      // 9B then an x87 escape: objdump prints one WAIT-prefixed x87 instruction (FSTCW, FINIT …, or bad);
+      // the processor runs WAIT on its own (SDM Vol.2B WAIT/FWAIT) and x87 is not emulated.
+      if (i.form.name === 'wait' && l.bytes.length > i.len) {
+        notEmulated++;
+        notEmulatedOps.set('9b+x87', (notEmulatedOps.get('9b+x87') ?? 0) + 1);
+        continue;
+      }
       if (theirBad) {
         if (ourBad) badBoth++;
         else if (i.form.name === 'salc') undocumented++; // D6: executes on Intel and AMD, unknown to binutils

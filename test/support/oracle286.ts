@@ -71,6 +71,18 @@ function unmarked286(t: OracleTest): string | null {
   return null;
 }
 
+/**
+ * FLAGS bits a test's outcome leaves 286-specific, compared nowhere (registers and the pushed image):
+ * AAM 0 (D4 00) changes SF/ZF/PF on the 286 before its #DE, from some internal value. #DE is a fault,
+ * so the 386+ deliver it with FLAGS as they were before the instruction (SDM Vol.3A §6.5 "Faults";
+ * SDM Vol.2A AAM gives flags only for a completed AAM), and the host CPU (AMD EPYC, 32-bit mode) leaves
+ * them unchanged. The rest of the #DE delivery (CS:IP, stack, pushed IP) is still compared.
+ */
+function flags286Only(t: OracleTest): number {
+  if (t.file === 'D4' && t.exception?.number === 0) return 0x0c4; // SF ZF PF
+  return 0;
+}
+
 /** Why a test is not run on a 386+-class CPU, or null to run it. */
 export function skipReason(t: OracleTest): string | null {
   if (t.only286) return `286-only outcome: ${t.only286}`;
@@ -177,7 +189,7 @@ export class Oracle286 {
       if (cpu.segBaseLo[s] !== f[name] << 4) diffs.push(`${name} base: expected ${hex(f[name] << 4, 6)}, got ${hex(cpu.segBaseLo[s] >>> 0, 6)}`);
     }
     if ((cpu.ripLo & 0xffff) !== f.ip || cpu.ripLo >>> 16 !== 0) diffs.push(`ip: expected ${hex(f.ip)}, got ${hex(cpu.ripLo >>> 0)}`);
-    const mask = t.flagsMask;
+    const mask = t.flagsMask & ~flags286Only(t);
     const gotFlags = rflags(cpu) & mask;
     if (gotFlags !== (f.flags & mask)) diffs.push(`flags&${hex(mask, 3)}: expected ${hex(f.flags & mask, 3)}, got ${hex(gotFlags, 3)} (${flagDiff(f.flags & mask, gotFlags)})`);
 

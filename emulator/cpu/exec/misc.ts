@@ -1,6 +1,6 @@
-// exec/misc.ts: IN, OUT, XLAT, hint NOPs, HLT, CPUID, RDTSC, INT n/INT3/INTO/INT1, UD0/UD1/UD2, CLI, STI
+// exec/misc.ts: IN, OUT, XLAT, hint NOPs, HLT, CPUID, RDTSC, INT n/INT3/INTO/INT1, UD0/UD1/UD2, BOUND, WAIT, CLI, STI
 // (SDM Vol.2), plus the I/O privilege check shared with INS/OUTS (exec/string.ts).
-import { Access, linearOf, setReg8, setReg32, setRegSized } from '../access';
+import { Access, linear, linearOf, readLinear, setReg8, setReg32, setRegSized } from '../access';
 import { of } from '../flags';
 import { Vector, raise } from '../fault';
 import type { Handler, Insn } from '../insn';
@@ -11,6 +11,8 @@ import { TSC_PER_INSN } from '../time';
 import { FLAG_IF } from '../../isa/form';
 
 const CR4_TSD = 1 << 2; // SDM Vol.3A §2.5: RDTSC is privileged when set
+const CR0_MP = 1 << 1; // SDM Vol.3A §2.5: monitor coprocessor (WAIT honours TS)
+const CR0_TS = 1 << 3; // task switched
 
 function iopl(cpu: Cpu): number {
   return (cpu.flags >> 12) & 3;
@@ -170,6 +172,32 @@ function ud(): void {
   raise(Vector.UD, 0, 'UD0/UD1/UD2: undefined instruction');
 }
 
+/**
+ * BOUND (SDM Vol.2A BOUND): the signed index in the register must lie within the lower and upper
+ * bounds read from memory (each operand-size wide, lower first), else #BR. Nothing is written.
+ */
+function bound(size: number): Handler {
+  const n = size >> 3;
+  return (cpu, i) => {
+    const a = linear(cpu, i, 2 * n, Access.Read);
+    const aHi = cpu.linHi;
+    let lower = readLinear(cpu, a, aHi, size);
+    let upper = readLinear(cpu, (a + n) | 0, aHi, size);
+    let index = cpu.lo[i.reg];
+    if (size === 16) { lower = (lower << 16) >> 16; upper = (upper << 16) >> 16; index = (index << 16) >> 16; }
+    if (index < lower || index > upper) raise(Vector.BR, 0, 'BOUND: index out of range');
+  };
+}
+
+/**
+ * WAIT/FWAIT (SDM Vol.2B WAIT/FWAIT): #NM when CR0.TS and CR0.MP are both set, otherwise it only waits
+ * for pending x87 exceptions — none here: no x87 is emulated (the x87 instructions themselves decode as
+ * #UD even though CPUID still advertises 'fpu'), so it is a NOP.
+ */
+function wait(cpu: Cpu): void {
+  if ((cpu.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) raise(Vector.NM, 0, 'WAIT with CR0.TS and CR0.MP set');
+}
+
 /** CLI/STI (SDM Vol.2 CLI, STI): CPL <= IOPL in protected mode, else #GP(0) (VME/PVI not modelled). */
 function cli(cpu: Cpu): void {
   if ((cpu.cr0 & CR0_PE) !== 0 && cpu.cpl > iopl(cpu)) raise(Vector.GP, 0, 'CLI with CPL > IOPL');
@@ -224,6 +252,9 @@ export const handlers: Record<string, Handler> = {
   ud2: ud,
   ud0_r32_rm32: ud,
   ud1_r32_rm32: ud,
+  bound_r16_m16_16: bound(16),
+  bound_r32_m32_32: bound(32),
+  wait,
   cli,
   sti,
 };

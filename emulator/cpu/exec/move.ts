@@ -1,4 +1,4 @@
-// exec/move.ts: MOV, MOVZX/MOVSX/MOVSXD, LEA, XCHG/NOP/PAUSE, CMPXCHG(8B/16B), XADD, BSWAP, CMOVcc,
+// exec/move.ts: MOV, LDS/LES/LSS/LFS/LGS, MOVZX/MOVSX/MOVSXD, LEA, XCHG/NOP/PAUSE, CMPXCHG(8B/16B), XADD, BSWAP, CMOVcc,
 // SETcc, CBW…CQO, LAHF/SAHF and CLC/STC/CMC/CLD/STD (SDM Vol.2). Memory is written before any register
 // or flag, so a faulting write leaves the architectural state as it was.
 import {
@@ -83,6 +83,26 @@ function movSregRm(): Handler {
     const v = i.mod === 3 ? cpu.lo[i.rm] & 0xffff : readRm(cpu, i, 16);
     loadSegment(cpu, s, v);
     if (s === Seg.SS) cpu.attention |= ATTN_SHADOW;
+  };
+}
+
+/**
+ * LDS/LES/LSS/LFS/LGS (SDM Vol.2A "LDS/LES/LFS/LGS/LSS"): the offset (operand size) then the 16-bit
+ * selector are read from memory, the segment is loaded (real mode: base = selector × 16; protected
+ * mode: the MOV Sreg checks) and only then the register is written, so a faulting segment load leaves
+ * it unchanged. LSS inhibits interrupts until after the next instruction, as MOV SS does.
+ */
+function loadFarPtr(seg: number, size: number): Handler {
+  const n = size >> 3;
+  return (cpu: Cpu, i: Insn): void => {
+    const a = linear(cpu, i, n + 2, Access.Read);
+    const aHi = cpu.linHi;
+    const off = readLinear(cpu, a, aHi, size);
+    const offHi = size === 64 ? cpu.tmpHi : 0;
+    const sel = readLinear(cpu, (a + n) | 0, aHi, 16);
+    loadSegment(cpu, seg, sel);
+    setRegSized(cpu, i.reg, size, off, offHi);
+    if (seg === Seg.SS) cpu.attention |= ATTN_SHADOW;
   };
 }
 
@@ -296,6 +316,19 @@ export const handlers: Record<string, Handler> = {
   mov_sreg_rm16: movSregRm(),
   mov_sreg_r32m16: movSregRm(),
   mov_sreg_r64m16: movSregRm(),
+  les_r16_m16_16: loadFarPtr(Seg.ES, 16),
+  les_r32_m16_32: loadFarPtr(Seg.ES, 32),
+  lds_r16_m16_16: loadFarPtr(Seg.DS, 16),
+  lds_r32_m16_32: loadFarPtr(Seg.DS, 32),
+  lss_r16_m16_16: loadFarPtr(Seg.SS, 16),
+  lss_r32_m16_32: loadFarPtr(Seg.SS, 32),
+  lss_r64_m16_64: loadFarPtr(Seg.SS, 64),
+  lfs_r16_m16_16: loadFarPtr(Seg.FS, 16),
+  lfs_r32_m16_32: loadFarPtr(Seg.FS, 32),
+  lfs_r64_m16_64: loadFarPtr(Seg.FS, 64),
+  lgs_r16_m16_16: loadFarPtr(Seg.GS, 16),
+  lgs_r32_m16_32: loadFarPtr(Seg.GS, 32),
+  lgs_r64_m16_64: loadFarPtr(Seg.GS, 64),
   pause: nop,
   nop,
   cmpxchg8b_m64: cmpxchg8b,

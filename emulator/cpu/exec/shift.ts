@@ -120,6 +120,9 @@ function shiftHandler(op: ShOp, size: number, kind: Count): Handler {
       // Nothing changes, but a 32-bit register destination is still written, so bits 63:32 clear
       // (SDM Vol.1 §3.4.1.1; checked against the host).
       if (size === 32 && i.mod === 3) cpu.hi[i.rm] = 0;
+      // A memory operand is still read (SDM Operation: tempDEST ← DEST before the count loop), so its
+      // limit, canonical and paging faults are still raised (the 80286 vectors show #GP at offset 0xFFFF).
+      else if (i.mod !== 3) readSrc(cpu, i, size);
       return;
     }
     const v = readRmw(cpu, i, size);

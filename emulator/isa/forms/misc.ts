@@ -1,5 +1,5 @@
-// forms/misc.ts: IN, OUT, XLAT, hint NOPs, HLT, CPUID, RDTSC, INT n/INT3/INTO/INT1, UD0/UD1/UD2, CLI, STI
-// (SDM Vol.2). Columns: form name | encoding | instruction | attributes (see ../form.ts).
+// forms/misc.ts: IN, OUT, XLAT, hint NOPs, HLT, CPUID, RDTSC, INT n/INT3/INTO/INT1, UD0/UD1/UD2, BOUND,
+// WAIT, CLI, STI (SDM Vol.2). Columns: form name | encoding | instruction | attributes (see ../form.ts).
 // Opcode 90 (NOP, PAUSE) lives in forms/move.ts.
 export const miscForms: readonly string[] = [
   'in_al_imm8           | E4 ib          | IN AL, imm8       | ',
@@ -40,6 +40,11 @@ export const miscForms: readonly string[] = [
   'ud2                  | 0F 0B          | UD2               | branch',
   'ud0_r32_rm32         | 0F FF /r       | UD0 r32, r/m32    | branch',
   'ud1_r32_rm32         | 0F B9 /r       | UD1 r32, r/m32    | branch',
+  // BOUND (SDM Vol.2A BOUND): signed bounds check, #BR when out of range. In 64-bit mode 62 is EVEX.
+  'bound_r16_m16_16     | o16 62 /r      | BOUND r16, m16&16 | i64',
+  'bound_r32_m32_32     | o32 62 /r      | BOUND r32, m32&32 | i64',
+  // WAIT/FWAIT (SDM Vol.2B WAIT/FWAIT): no x87 is emulated, so it only checks CR0.TS/MP for #NM.
+  'wait                 | 9B             | WAIT              | gas=fwait',
   'cli                  | FA             | CLI               | f=i',
   'sti                  | FB             | STI               | f=i',
 ];

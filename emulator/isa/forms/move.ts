@@ -51,6 +51,21 @@ export const moveForms: readonly string[] = [
   'mov_rm16_imm16       | o16 C7 /0 iw      | MOV r/m16, imm16      | ',
   'mov_rm32_imm32       | o32 C7 /0 id      | MOV r/m32, imm32      | ',
   'mov_rm64_imm32       | REX.W C7 /0 id    | MOV r/m64, imm32      | ',
+  // Far pointer loads (SDM Vol.2A LDS/LES/LFS/LGS/LSS): offset then selector from memory. C4/C5 are
+  // VEX in 64-bit mode, and outside it when ModRM.mod is 11b (decode.ts); LSS inhibits interrupts like MOV SS.
+  'les_r16_m16_16       | o16 C4 /r         | LES r16, m16:16       | i64',
+  'les_r32_m16_32       | o32 C4 /r         | LES r32, m16:32       | i64',
+  'lds_r16_m16_16       | o16 C5 /r         | LDS r16, m16:16       | i64',
+  'lds_r32_m16_32       | o32 C5 /r         | LDS r32, m16:32       | i64',
+  'lss_r16_m16_16       | o16 0F B2 /r      | LSS r16, m16:16       | stop',
+  'lss_r32_m16_32       | o32 0F B2 /r      | LSS r32, m16:32       | stop',
+  'lss_r64_m16_64       | REX.W 0F B2 /r    | LSS r64, m16:64       | stop',
+  'lfs_r16_m16_16       | o16 0F B4 /r      | LFS r16, m16:16       | ',
+  'lfs_r32_m16_32       | o32 0F B4 /r      | LFS r32, m16:32       | ',
+  'lfs_r64_m16_64       | REX.W 0F B4 /r    | LFS r64, m16:64       | ',
+  'lgs_r16_m16_16       | o16 0F B5 /r      | LGS r16, m16:16       | ',
+  'lgs_r32_m16_32       | o32 0F B5 /r      | LGS r32, m16:32       | ',
+  'lgs_r64_m16_64       | REX.W 0F B5 /r    | LGS r64, m16:64       | ',
   // MOVZX, MOVSX, MOVSXD (SDM Vol.2B). The 66-prefixed 16←16 forms are plain 16-bit moves on hardware.
   'movzx_r16_rm8        | o16 0F B6 /r      | MOVZX r16, r/m8       | gas=movzbw',
   'movzx_r32_rm8        | o32 0F B6 /r      | MOVZX r32, r/m8       | gas=movzbl',
