@@ -3,6 +3,7 @@
 // of that frame (self-modifying code, and code copied over old code before it runs, must take effect
 // at the next instruction: SDM Vol.3A §11.6).
 import type { Insn } from './insn';
+import type { BlockFn } from './translate';
 import type { CodeSize } from './state';
 
 export class Block {
@@ -11,6 +12,10 @@ export class Block {
   breakpoint = false;
   /** Another block at the same physical address and code size but another RIP/CS base. */
   alias: Block | null = null;
+  /** Times the run loop has interpreted this block; at TRANSLATE_AFTER it is translated (translate.ts). */
+  runs = 0;
+  /** The translated block, once it has run often enough. */
+  fn: BlockFn | null = null;
   constructor(
     readonly insns: Insn[],
     readonly physical: number,

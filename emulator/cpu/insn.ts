@@ -5,6 +5,19 @@ import type { Cpu } from './state';
 
 export type Handler = (cpu: Cpu, i: Insn) => void;
 
+/**
+ * Handlers that neither read nor write RIP (nor deliver anything that does): inside a translated block
+ * (translate.ts) RIP is stored before an instruction only when its handler is not in this set.
+ */
+export const RIP_FREE = new WeakSet<Handler>();
+
+/**
+ * Per-instruction specialisers: for a registered handler, picks an equivalent handler specialised for
+ * the decoded instruction (register or memory operand, condition code …). The block builder applies it
+ * once per decoded instruction; the result must behave exactly like the registered handler.
+ */
+export const SPECIALISE = new Map<Handler, (i: Insn) => Handler>();
+
 /** How the effective address is formed (decode.ts picks it once; access.ts switches on it). */
 export enum EaKind {
   None,     // no memory operand

@@ -4,12 +4,14 @@
 import { decode, BAD, TOO_LONG, CodeBytes } from './decode';
 import { CodeCache, Block } from './codeCache';
 import { CpuFault, Vector, isCpuFault, raise } from './fault';
-import { Insn, Handler } from './insn';
+import { Insn, Handler, SPECIALISE } from './insn';
+import { blockFault, translate, TRANSLATE_AFTER } from './translate';
 import { deliverException } from './interrupts';
 import { updateMode } from './modes';
 import { ATTN_CODE, ATTN_HALT, ATTN_MODE, ATTN_STOP, CodeSize, Cpu, Seg } from './state';
 import { CpuFeatures } from './features';
 import { HANDLERS } from './exec/index';
+import './exec/moveFast'; // registers specialised MOV variants (SPECIALISE)
 import { PAGE_SIZE, PhysicalMemory } from '../mem/physical';
 
 export enum StopReason {
@@ -129,32 +131,53 @@ export class Executor {
         this.resumeBlock = null;
       }
       const insns = block.insns;
-      const n = insns.length <= remaining ? insns.length : remaining;
+      let fn = block.fn;
+      if (fn === null && ++block.runs > TRANSLATE_AFTER) fn = block.fn = translate(block);
       let k = 0;
-      try {
-        for (; k < n; k++) {
-          const i = insns[k];
-          cpu.ripLo = i.nextLo;
-          cpu.ripHi = i.nextHi;
-          i.fn(cpu, i);
-          if (cpu.attention !== 0) { k++; break; }
+      if (fn !== null && insns.length <= remaining) {
+        try {
+          k = fn(cpu);
+        } catch (e) {
+          if (!isCpuFault(e)) throw e;
+          const pos = blockFault.pos;
+          const r = this.blockFaulted(block, pos, e);
+          remaining -= pos + 1;
+          if (r !== StopReason.None) return r;
+          continue;
         }
-      } catch (e) {
-        if (!isCpuFault(e)) throw e;
-        // A fault restarts at the faulting instruction (SDM Vol.3A §6.5): it did not retire.
-        if (k === 0) { cpu.ripLo = block.ripLo; cpu.ripHi = block.ripHi; }
-        else { cpu.ripLo = insns[k - 1].nextLo; cpu.ripHi = insns[k - 1].nextHi; }
-        cpu.icount += k;
-        // The delivery counts against the budget (not as an instruction), so a fault that faults
-        // again at its handler still ends the run at the limit.
-        remaining -= k + 1;
-        const r = this.fault(e);
-        if (r !== StopReason.None) return r;
-        continue;
+      } else {
+        // Interpreted; a block longer than the remaining budget always is, so it stops exactly there.
+        const n = insns.length <= remaining ? insns.length : remaining;
+        try {
+          for (; k < n; k++) {
+            const i = insns[k];
+            cpu.ripLo = i.nextLo;
+            cpu.ripHi = i.nextHi;
+            i.fn(cpu, i);
+            if (cpu.attention !== 0) { k++; break; }
+          }
+        } catch (e) {
+          if (!isCpuFault(e)) throw e;
+          const r = this.blockFaulted(block, k, e);
+          // The delivery counts against the budget (not as an instruction), so a fault that faults
+          // again at its handler still ends the run at the limit.
+          remaining -= k + 1;
+          if (r !== StopReason.None) return r;
+          continue;
+        }
       }
       cpu.icount += k;
       remaining -= k;
     }
+  }
+
+  /** The instruction at index k of the block faulted: k instructions retired, and it restarts (SDM Vol.3A §6.5). */
+  private blockFaulted(block: Block, k: number, e: CpuFault): StopReason {
+    const cpu = this.cpu;
+    if (k === 0) { cpu.ripLo = block.ripLo; cpu.ripHi = block.ripHi; }
+    else { cpu.ripLo = block.insns[k - 1].nextLo; cpu.ripHi = block.insns[k - 1].nextHi; }
+    cpu.icount += k;
+    return this.fault(e);
   }
 
   /** Executes one instruction (or delivers the fault it raises). */
@@ -239,6 +262,8 @@ export class Executor {
         break; // the fault belongs to a later instruction: raise it only if execution gets there
       }
       i.fn = i.form === BAD ? udHandler : i.form === TOO_LONG ? tooLongHandler : HANDLERS[i.form.id];
+      const specialise = SPECIALISE.get(i.fn);
+      if (specialise !== undefined) i.fn = specialise(i);
       i.pos = insns.length;
       insns.push(i);
       const len = Math.min(i.len, 15);

@@ -2,11 +2,10 @@
 // Flags are lazy (flags.ts): each operation records its operands and result sign-extended to 64 bits.
 import { Access, getReg8, linear, readLinear, setRegSized, writeLinear } from '../access';
 import { cf, setLazy } from '../flags';
-import { Handler, Insn } from '../insn';
+import { Handler, Insn, RIP_FREE, SPECIALISE } from '../insn';
 import { LazyOp } from '../lazyOp';
 import { Cpu } from '../state';
 import { FLAG_CF } from '../../isa/form';
-import { materialize } from '../flags';
 
 /** ALU operation numbers: the /digit of opcodes 80–83 and bits 5:3 of opcodes 00–3F. */
 export enum AluOp { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp, Test }
@@ -136,9 +135,9 @@ function unaryHandler(kind: Unary, size: number, opcodeReg: boolean): Handler {
     switch (kind) {
       case Unary.Inc:
       case Unary.Dec: {
-        // INC/DEC leave CF alone (SDM Vol.2 INC): keep the current CF in cpu.flags.
+        // INC/DEC leave CF alone (SDM Vol.2 INC): keep the current CF in cpu.flags, where LazyOp.Inc/Dec
+        // read it; the other arithmetic bits there are stale until materialize() and are not looked at.
         const c = cf(cpu);
-        materialize(cpu);
         cpu.flags = c ? cpu.flags | FLAG_CF : cpu.flags & ~FLAG_CF;
         const lz = kind === Unary.Inc ? LazyOp.Inc : LazyOp.Dec;
         if (size === 64) {
@@ -217,3 +216,145 @@ handlers.inc_r16 = unaryHandler(Unary.Inc, 16, true);
 handlers.inc_r32 = unaryHandler(Unary.Inc, 32, true);
 handlers.dec_r16 = unaryHandler(Unary.Dec, 16, true);
 handlers.dec_r32 = unaryHandler(Unary.Dec, 32, true);
+
+// Specialised 32- and 64-bit handlers. The factories above make many closures of one function literal,
+// which share V8's type feedback, so their checks of op/shape/size are never optimised away. Below,
+// each (operation, size, shape, register-or-memory operand) is a function literal of its own, compiled
+// once at module load from the source templates here; the block builder picks one per decoded
+// instruction (SPECIALISE). They compute exactly what aluHandler/unaryHandler do.
+
+/** Statements setting `lo`, `hi` and `lz` from dLo:dHi op sLo:sHi (as alu64). */
+function op64Source(op: AluOp): string {
+  const add = (carry: string): string =>
+    `const t = (dLo >>> 0) + (sLo >>> 0)${carry}; const lo = t | 0; const hi = (dHi + sHi + (t > 0xffffffff ? 1 : 0)) | 0;`;
+  const sub = (borrow: string): string =>
+    `const t = (dLo >>> 0) - (sLo >>> 0)${borrow}; const lo = t | 0; const hi = (dHi - sHi - (t < 0 ? 1 : 0)) | 0;`;
+  switch (op) {
+    case AluOp.Add: return `${add('')} const lz = ${LazyOp.Add};`;
+    case AluOp.Adc: return `const c = cf(cpu) ? 1 : 0; ${add(' + c')} const lz = c ? ${LazyOp.Adc} : ${LazyOp.Add};`;
+    case AluOp.Sub:
+    case AluOp.Cmp: return `${sub('')} const lz = ${LazyOp.Sub};`;
+    case AluOp.Sbb: return `const c = cf(cpu) ? 1 : 0; ${sub(' - c')} const lz = c ? ${LazyOp.Sbb} : ${LazyOp.Sub};`;
+    case AluOp.Or: return `const lo = dLo | sLo, hi = dHi | sHi, lz = ${LazyOp.Logic};`;
+    case AluOp.And:
+    case AluOp.Test: return `const lo = dLo & sLo, hi = dHi & sHi, lz = ${LazyOp.Logic};`;
+    default: return `const lo = dLo ^ sLo, hi = dHi ^ sHi, lz = ${LazyOp.Logic};`;
+  }
+}
+
+/** Statements setting `r` and `lz` from int32 operands d op s (as alu32 at size 32). */
+function op32Source(op: AluOp): string {
+  switch (op) {
+    case AluOp.Add: return `const r = (d + s) | 0, lz = ${LazyOp.Add};`;
+    case AluOp.Adc: return `const c = cf(cpu) ? 1 : 0; const r = (d + s + c) | 0, lz = c ? ${LazyOp.Adc} : ${LazyOp.Add};`;
+    case AluOp.Sub:
+    case AluOp.Cmp: return `const r = (d - s) | 0, lz = ${LazyOp.Sub};`;
+    case AluOp.Sbb: return `const c = cf(cpu) ? 1 : 0; const r = (d - s - c) | 0, lz = c ? ${LazyOp.Sbb} : ${LazyOp.Sub};`;
+    case AluOp.Or: return `const r = d | s, lz = ${LazyOp.Logic};`;
+    case AluOp.And:
+    case AluOp.Test: return `const r = d & s, lz = ${LazyOp.Logic};`;
+    default: return `const r = d ^ s, lz = ${LazyOp.Logic};`;
+  }
+}
+
+const LAZY64 = 'cpu.lazyOp = lz; cpu.lzDst = dLo; cpu.lzDstHi = dHi; cpu.lzSrc = sLo; cpu.lzSrcHi = sHi; cpu.lzRes = lo; cpu.lzResHi = hi;';
+const LAZY32 = 'cpu.lazyOp = lz; cpu.lzDst = d; cpu.lzDstHi = d >> 31; cpu.lzSrc = s; cpu.lzSrcHi = s >> 31; cpu.lzRes = r; cpu.lzResHi = r >> 31;';
+
+/** Compiles a handler body; the helpers it may use are passed in by name. */
+function compile(name: string, body: string): Handler {
+  const make = new Function('cf', 'linear', 'readLinear', 'writeLinear', `return function ${name}(cpu, i) {\n${body}\n};`) as
+    (...deps: unknown[]) => Handler;
+  const h = make(cf, linear, readLinear, writeLinear);
+  RIP_FREE.add(h);
+  return h;
+}
+
+/** Source of a binary ALU handler: `mem` selects the memory form of the r/m operand (mod ≠ 11b). */
+function aluSource(op: AluOp, size: 32 | 64, shape: Shape, mem: boolean): string {
+  const wb = writesBack(op);
+  const bytes = size >> 3;
+  const rw = wb ? Access.Write : Access.Read;
+  const lines: string[] = [];
+  if (size === 64) {
+    if (shape === Shape.RmR) lines.push('const sLo = cpu.lo[i.reg], sHi = cpu.hi[i.reg];');
+    else if (shape === Shape.RRm && mem) lines.push(`const sLo = readLinear(cpu, linear(cpu, i, 8, ${Access.Read}), cpu.linHi, 64); const sHi = cpu.tmpHi;`);
+    else if (shape === Shape.RRm) lines.push('const sLo = cpu.lo[i.rm], sHi = cpu.hi[i.rm];');
+    else lines.push('const sLo = i.immLo, sHi = i.immHi;');
+    if (mem && shape !== Shape.RRm) {
+      lines.push(`const a = linear(cpu, i, 8, ${rw}); const aHi = cpu.linHi;`);
+      lines.push('const dLo = readLinear(cpu, a, aHi, 64); const dHi = cpu.tmpHi;');
+    } else {
+      lines.push(`const D = ${shape === Shape.RRm ? 'i.reg' : shape === Shape.AccImm ? '0' : 'i.rm'};`);
+      lines.push('const dLo = cpu.lo[D], dHi = cpu.hi[D];');
+    }
+    lines.push(op64Source(op), LAZY64);
+    if (wb) lines.push(mem && shape !== Shape.RRm ? 'writeLinear(cpu, a, aHi, 64, lo, hi);' : 'cpu.lo[D] = lo; cpu.hi[D] = hi;');
+  } else {
+    if (shape === Shape.RmR) lines.push('const s = cpu.lo[i.reg];');
+    else if (shape === Shape.RRm && mem) lines.push(`const s = readLinear(cpu, linear(cpu, i, ${bytes}, ${Access.Read}), cpu.linHi, 32) | 0;`);
+    else if (shape === Shape.RRm) lines.push('const s = cpu.lo[i.rm];');
+    else lines.push('const s = i.immLo | 0;');
+    if (mem && shape !== Shape.RRm) {
+      lines.push(`const a = linear(cpu, i, ${bytes}, ${rw}); const aHi = cpu.linHi;`);
+      lines.push('const d = readLinear(cpu, a, aHi, 32) | 0;');
+    } else {
+      lines.push(`const D = ${shape === Shape.RRm ? 'i.reg' : shape === Shape.AccImm ? '0' : 'i.rm'};`);
+      lines.push('const d = cpu.lo[D];');
+    }
+    lines.push(op32Source(op), LAZY32);
+    if (wb) lines.push(mem && shape !== Shape.RRm ? 'writeLinear(cpu, a, aHi, 32, r, 0);' : 'cpu.lo[D] = r; cpu.hi[D] = 0;');
+  }
+  return lines.join('\n');
+}
+
+/** INC/DEC of a register (as unaryHandler): CF kept in cpu.flags, LazyOp.Inc/Dec for the rest. */
+function incDecSource(inc: boolean, size: 32 | 64): string {
+  const keepCf = `const c = cf(cpu); cpu.flags = c ? cpu.flags | ${FLAG_CF} : cpu.flags & ${~FLAG_CF};`;
+  const lz = inc ? LazyOp.Inc : LazyOp.Dec;
+  if (size === 64) {
+    return `const D = i.rm; const dLo = cpu.lo[D], dHi = cpu.hi[D]; ${keepCf}
+const t = (dLo >>> 0) + ${inc ? 1 : -1}; const lo = t | 0; const hi = (dHi + (t > 0xffffffff ? 1 : t < 0 ? -1 : 0)) | 0;
+cpu.lazyOp = ${lz}; cpu.lzDst = dLo; cpu.lzDstHi = dHi; cpu.lzSrc = 1; cpu.lzSrcHi = 0; cpu.lzRes = lo; cpu.lzResHi = hi;
+cpu.lo[D] = lo; cpu.hi[D] = hi;`;
+  }
+  return `const D = i.rm; const d = cpu.lo[D]; ${keepCf}
+const r = (d ${inc ? '+' : '-'} 1) | 0;
+cpu.lazyOp = ${lz}; cpu.lzDst = d; cpu.lzDstHi = d >> 31; cpu.lzSrc = 1; cpu.lzSrcHi = 0; cpu.lzRes = r; cpu.lzResHi = r >> 31;
+cpu.lo[D] = r; cpu.hi[D] = 0;`;
+}
+
+/** Registers the specialised variants of handlers[name] (built by aluHandler(op, size, shape)). */
+function specialiseAlu(name: string, op: AluOp, size: 32 | 64, shape: Shape): void {
+  const generic = handlers[name];
+  const reg = compile(`${name}_reg`, aluSource(op, size, shape, false));
+  if (shape === Shape.AccImm) {
+    SPECIALISE.set(generic, () => reg);
+  } else {
+    const mem = compile(`${name}_mem`, aluSource(op, size, shape, true));
+    SPECIALISE.set(generic, (i) => (i.mod === 3 ? reg : mem));
+  }
+  RIP_FREE.add(generic);
+}
+
+for (const [name, op] of [...OPS, ['test', AluOp.Test] as [string, AluOp]]) {
+  for (const size of [32, 64] as const) {
+    specialiseAlu(`${name}_rm${size}_r${size}`, op, size, Shape.RmR);
+    if (op !== AluOp.Test) specialiseAlu(`${name}_r${size}_rm${size}`, op, size, Shape.RRm);
+    specialiseAlu(`${name}_${size === 64 ? 'rax' : 'eax'}_imm32`, op, size, Shape.AccImm);
+    specialiseAlu(`${name}_rm${size}_imm32`, op, size, Shape.RmImm);
+    if (op !== AluOp.Test) specialiseAlu(`${name}_rm${size}_imm8`, op, size, Shape.RmImm);
+    else specialiseAlu(`${name}_rm${size}_imm32_f6_1`, op, size, Shape.RmImm);
+  }
+}
+for (const [name, inc] of [['inc', true], ['dec', false]] as const) {
+  for (const size of [32, 64] as const) {
+    const generic = handlers[`${name}_rm${size}`];
+    const reg = compile(`${name}_r${size}_reg`, incDecSource(inc, size));
+    SPECIALISE.set(generic, (i) => (i.mod === 3 ? reg : generic));
+    RIP_FREE.add(generic);
+  }
+  const r32 = handlers[`${name}_r32`];
+  const reg32 = compile(`${name}_r32_opcode`, incDecSource(inc, 32));
+  SPECIALISE.set(r32, () => reg32);
+  RIP_FREE.add(r32);
+}

@@ -5,10 +5,10 @@
 // bits"; the table marks them f64). AMD processors honour 66h there instead; we do not.
 import { readRm, setRegSized } from '../access';
 import { Vector, raise } from '../fault';
-import { condition, zf } from '../flags';
+import { cf, condition, of, pf, sf, zf } from '../flags';
 import { peek, push, release } from '../stack';
 import { Cpu, Reg, Seg } from '../state';
-import type { Handler, Insn } from '../insn';
+import { Handler, Insn, SPECIALISE } from '../insn';
 
 /**
  * Checks a near-branch target (SDM Vol.2 JMP/CALL/RET Operation): in 64-bit mode it must be canonical,
@@ -139,3 +139,24 @@ export const handlers: Record<string, Handler> = {
   jcxz_rel8: jcxz, jecxz_rel8: jcxz, jrcxz_rel8: jcxz,
   loop_rel8: loop(LoopKind.Plain), loope_rel8: loop(LoopKind.WhileEqual), loopne_rel8: loop(LoopKind.WhileNotEqual),
 };
+
+/**
+ * Jcc specialised by condition code: one function literal per cc (compiled once at module load), so
+ * each tests one condition of SDM Vol.1 Appendix B Table B-1 (as flags.ts condition()) with its own
+ * type feedback. The block builder picks the one for the decoded cc.
+ */
+const CONDITIONS = [
+  'of(cpu)', 'cf(cpu)', 'zf(cpu)', 'cf(cpu) || zf(cpu)', 'sf(cpu)', 'pf(cpu)', 'sf(cpu) !== of(cpu)', 'zf(cpu) || sf(cpu) !== of(cpu)',
+];
+const jccByCc: Handler[] = [];
+for (let cc = 0; cc < 16; cc++) {
+  const test = (cc & 1) === 0 ? `(${CONDITIONS[cc >> 1]})` : `!(${CONDITIONS[cc >> 1]})`;
+  const make = new Function('of', 'cf', 'zf', 'sf', 'pf', 'checkTarget', `return function jcc${cc}(cpu, i) {
+  if (!${test}) return;
+  checkTarget(cpu, i.targetLo, i.targetHi);
+  cpu.ripLo = i.targetLo;
+  cpu.ripHi = i.targetHi;
+};`) as (...deps: unknown[]) => Handler;
+  jccByCc.push(make(of, cf, zf, sf, pf, checkTarget));
+}
+SPECIALISE.set(jcc, (i) => jccByCc[i.cc & 15]);
