@@ -163,6 +163,26 @@ export function readRm(cpu: Cpu, i: Insn, size: number): number {
   return readLinear(cpu, a, cpu.linHi, size);
 }
 
+/** Linear address of the r/m memory operand between readRmw and writeRmw (one instruction at a time). */
+let rmwLo = 0, rmwHi = 0;
+
+/**
+ * Reads the r/m operand of a read-modify-write instruction (64: lo, hi in cpu.tmpHi). The linear address
+ * is computed once, checked for writing, so writeRmw stores to the same place without translating again.
+ */
+export function readRmw(cpu: Cpu, i: Insn, size: number): number {
+  if (i.mod === 3) return readRm(cpu, i, size);
+  rmwLo = linear(cpu, i, size >> 3, Access.Write);
+  rmwHi = cpu.linHi;
+  return readLinear(cpu, rmwLo, rmwHi, size);
+}
+
+/** Writes the r/m operand read by the last readRmw. */
+export function writeRmw(cpu: Cpu, i: Insn, size: number, lo: number, hi: number): void {
+  if (i.mod === 3) setRegSized(cpu, i.rm, size, lo, hi);
+  else writeLinear(cpu, rmwLo, rmwHi, size, lo, hi);
+}
+
 export function writeRm(cpu: Cpu, i: Insn, size: number, v: number, vHi: number): void {
   if (i.mod === 3) {
     setRegSized(cpu, i.rm, size, v, vHi);

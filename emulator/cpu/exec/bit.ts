@@ -1,12 +1,12 @@
 // exec/bit.ts: BT, BTS, BTR, BTC, BSF, BSR, POPCNT, LZCNT, TZCNT and the BMI1/BMI2 instructions
 // (SDM Vol.2 chapters 3–5).
-import { Access, effectiveAddress, linearOf, readLinear, setRegSized, writeLinear } from '../access';
+import { Access, effectiveAddress, linearOf, readLinear, readRm, setRegSized, writeLinear } from '../access';
 import { raise, Vector } from '../fault';
 import { materialize } from '../flags';
 import { Handler, Insn } from '../insn';
 import { Cpu } from '../state';
 import { FLAG_CF, FLAG_OF, FLAG_SF, FLAG_ZF, FLAGS_ARITH } from '../../isa/form';
-import { bit64, readSrc, sar64, shl64, shr64, szp } from './shift';
+import { bit64, sar64, shl64, shr64, szp } from './shift';
 import { mulHigh as mulHiOf, umul32 } from './muldiv';
 
 /** Replaces the flags in `mask` with `value`. */
@@ -105,7 +105,7 @@ enum Count { Bsf, Bsr, Popcnt, Lzcnt, Tzcnt }
 
 function countHandler(kind: Count, size: number): Handler {
   return (cpu: Cpu, i: Insn): void => {
-    const lo = readSrc(cpu, i, size);
+    const lo = readRm(cpu, i, size);
     const hi = size === 64 ? cpu.tmpHi : 0;
     const zero = (lo | hi) === 0;
     let n: number;
@@ -190,7 +190,7 @@ function lowMask(n: number): number {
 function bmiHandler(op: Bmi, size: number): Handler {
   const w = size === 64;
   return (cpu: Cpu, i: Insn): void => {
-    const s = readSrc(cpu, i, size);
+    const s = readRm(cpu, i, size);
     const sHi = w ? cpu.tmpHi : 0;
     const vLo = cpu.lo[i.vvvv], vHi = w ? cpu.hi[i.vvvv] : 0;
     let r = 0, rHi = 0, dest = i.reg, c = false;
@@ -252,7 +252,7 @@ function bmiHandler(op: Bmi, size: number): Handler {
 /** MULX: unsigned EDX/RDX · r/m without touching flags; high half to r32a, low half to r32b (SDM MULX). */
 function mulxHandler(size: number): Handler {
   return (cpu: Cpu, i: Insn): void => {
-    const s = readSrc(cpu, i, size);
+    const s = readRm(cpu, i, size);
     if (size === 32) {
       const lo = umul32(cpu.lo[2], s);
       const hi = mulHiOf();
@@ -284,7 +284,7 @@ function mulxHandler(size: number): Handler {
 function rorxHandler(size: number): Handler {
   return (cpu: Cpu, i: Insn): void => {
     if (i.vvvv !== 0) raise(Vector.UD, 0, 'RORX with VEX.vvvv other than 1111b');
-    const s = readSrc(cpu, i, size);
+    const s = readRm(cpu, i, size);
     const n = i.immLo & (size - 1);
     if (size === 32) {
       setRegSized(cpu, i.reg, 32, n === 0 ? s : (s >>> n) | (s << (32 - n)), 0);

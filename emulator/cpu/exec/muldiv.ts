@@ -1,13 +1,13 @@
 // exec/muldiv.ts: MUL, IMUL (one-, two- and three-operand), DIV, IDIV (SDM Vol.2 chapters 3–4).
 // 64-bit products and dividends are 128 bits: built from 32×32→64 products on 16-bit limbs and a
 // shift-subtract divider on 32-bit halves, so the hot path needs no BigInt.
-import { setReg16, setReg32, setRegSized } from '../access';
+import { readRm, setReg16, setReg32, setRegSized } from '../access';
 import { raise, Vector } from '../fault';
 import { materialize } from '../flags';
 import { Handler, Insn } from '../insn';
 import { Cpu } from '../state';
 import { FLAG_CF, FLAG_OF, FLAGS_ARITH } from '../../isa/form';
-import { readSrc, szp } from './shift';
+import { szp } from './shift';
 
 const TWO32 = 4294967296;
 
@@ -133,7 +133,7 @@ const sx16 = (v: number) => (v << 16) >> 16;
 
 function mulHandler(size: number, signed: boolean): Handler {
   return (cpu: Cpu, i: Insn): void => {
-    const s = readSrc(cpu, i, size) | 0;
+    const s = readRm(cpu, i, size) | 0;
     const sHi = cpu.tmpHi;
     switch (size) {
       case 8: {
@@ -175,7 +175,7 @@ function mulHandler(size: number, signed: boolean): Handler {
 /** Two- and three-operand IMUL: r ← r·r/m or r/m·imm, truncated; CF = OF = the truncation lost bits. */
 function imulHandler(size: number, withImm: boolean): Handler {
   return (cpu: Cpu, i: Insn): void => {
-    let s = readSrc(cpu, i, size) | 0;
+    let s = readRm(cpu, i, size) | 0;
     const sHi = cpu.tmpHi;
     let a: number, aHi: number;
     if (withImm) { a = i.immLo; aHi = i.immHi; } else { a = cpu.lo[i.reg]; aHi = cpu.hi[i.reg]; }
@@ -205,7 +205,7 @@ function imulHandler(size: number, withImm: boolean): Handler {
 
 function divHandler(size: number, signed: boolean): Handler {
   return (cpu: Cpu, i: Insn): void => {
-    const s = readSrc(cpu, i, size) | 0;
+    const s = readRm(cpu, i, size) | 0;
     const sHi = size === 64 ? cpu.tmpHi : 0;
     switch (size) {
       case 8: {

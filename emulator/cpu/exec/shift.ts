@@ -1,6 +1,6 @@
 // exec/shift.ts: SHL/SAL, SHR, SAR, ROL, ROR, RCL, RCR, SHLD, SHRD (SDM Vol.2 chapter 4), and the 64-bit
 // shift and read-modify-write helpers the other handlers of this group (bit.ts, muldiv.ts) share.
-import { Access, getReg8, linear, readLinear, setRegSized, writeLinear } from '../access';
+import { readRm, readRmw, writeRmw } from '../access';
 import { cf, materialize, parity } from '../flags';
 import { Handler, Insn } from '../insn';
 import { Cpu } from '../state';
@@ -8,47 +8,6 @@ import { FLAG_CF, FLAG_OF, FLAG_SF, FLAG_ZF, FLAGS_ARITH } from '../../isa/form'
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers.
-
-/** Linear address of the r/m memory operand between readRmw and writeRmw (one instruction at a time). */
-let rmwLo = 0, rmwHi = 0;
-
-/**
- * Reads the r/m operand of a read-modify-write instruction, zero-extended (64: lo, hi in cpu.tmpHi).
- * The linear address is computed once, for writing, so writeRmw stores to the same place.
- */
-export function readRmw(cpu: Cpu, i: Insn, size: number): number {
-  if (i.mod === 3) {
-    switch (size) {
-      case 8: return getReg8(cpu, i.rm);
-      case 16: return cpu.lo[i.rm] & 0xffff;
-      case 32: return cpu.lo[i.rm];
-      default: cpu.tmpHi = cpu.hi[i.rm]; return cpu.lo[i.rm];
-    }
-  }
-  rmwLo = linear(cpu, i, size >> 3, Access.Write);
-  rmwHi = cpu.linHi;
-  return readLinear(cpu, rmwLo, rmwHi, size);
-}
-
-/** Writes the r/m operand read by the last readRmw. */
-export function writeRmw(cpu: Cpu, i: Insn, size: number, lo: number, hi: number): void {
-  if (i.mod === 3) setRegSized(cpu, i.rm, size, lo, hi);
-  else writeLinear(cpu, rmwLo, rmwHi, size, lo, hi);
-}
-
-/** Reads the r/m operand (read-only), zero-extended; 64: lo, hi in cpu.tmpHi. */
-export function readSrc(cpu: Cpu, i: Insn, size: number): number {
-  if (i.mod === 3) {
-    switch (size) {
-      case 8: return getReg8(cpu, i.rm);
-      case 16: return cpu.lo[i.rm] & 0xffff;
-      case 32: return cpu.lo[i.rm];
-      default: cpu.tmpHi = cpu.hi[i.rm]; return cpu.lo[i.rm];
-    }
-  }
-  const a = linear(cpu, i, size >> 3, Access.Read);
-  return readLinear(cpu, a, cpu.linHi, size);
-}
 
 /** 64-bit logical left shift by 0..63; returns lo, hi in cpu.tmpHi. */
 export function shl64(cpu: Cpu, lo: number, hi: number, c: number): number {
@@ -122,7 +81,7 @@ function shiftHandler(op: ShOp, size: number, kind: Count): Handler {
       if (size === 32 && i.mod === 3) cpu.hi[i.rm] = 0;
       // A memory operand is still read (SDM Operation: tempDEST ← DEST before the count loop), so its
       // limit, canonical and paging faults are still raised (the 80286 vectors show #GP at offset 0xFFFF).
-      else if (i.mod !== 3) readSrc(cpu, i, size);
+      else if (i.mod !== 3) readRm(cpu, i, size);
       return;
     }
     const v = readRmw(cpu, i, size);
