@@ -10,9 +10,10 @@ import { branchForms } from './forms/branch';
 import { stringForms } from './forms/string';
 import { miscForms } from './forms/misc';
 import { systemForms } from './forms/system';
+import { controlForms } from './forms/control';
 
 export const ROWS: readonly string[] = [
-  ...aluForms, ...moveForms, ...bitForms, ...stackForms, ...branchForms, ...stringForms, ...miscForms, ...systemForms,
+  ...aluForms, ...moveForms, ...bitForms, ...stackForms, ...branchForms, ...stringForms, ...miscForms, ...systemForms, ...controlForms,
 ];
 
 /** Every form, indexed by Form.id. */

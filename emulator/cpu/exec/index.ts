@@ -13,8 +13,9 @@ import { handlers as muldiv } from './muldiv';
 import { handlers as shift } from './shift';
 import { handlers as stack } from './stack';
 import { handlers as string } from './string';
+import { handlers as system } from './system';
 
-const ALL: Record<string, Handler> = { ...alu, ...bcd, ...bit, ...branch, ...far, ...misc, ...move, ...muldiv, ...shift, ...stack, ...string };
+const ALL: Record<string, Handler> = { ...alu, ...bcd, ...bit, ...branch, ...far, ...misc, ...move, ...muldiv, ...shift, ...stack, ...string, ...system };
 
 function missing(): void {
   raise(Vector.UD, 0, 'instruction form has no handler');
