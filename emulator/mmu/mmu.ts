@@ -52,6 +52,15 @@ export class Mmu {
     this.wr.fill(-1);
   }
 
+  /**
+   * The processor's paging state changed (CR0, CR3, CR4, EFER, CPL, EFLAGS.AC): pick the translation for
+   * it. `flush` says whether cached translations must go (a CR3 write without PCID no-flush, CR0.PG,
+   * CR4 paging bits). Called by the instructions that change that state and by loaders.
+   */
+  setPagingState(_cpu: unknown, flush: boolean): void {
+    if (flush) this.flush();
+  }
+
   /** Drops the translation of one linear page (INVLPG). */
   flushPage(lo: number, hi: number): void {
     const i = (lo >>> 12) & TLB_MASK;
