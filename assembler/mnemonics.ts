@@ -1,0 +1,87 @@
+// mnemonics.ts: the AT&T mnemonics GNU as accepts for each form of the instruction table (read in
+// reverse: the table is the only opcode list). A name maps to candidate forms and, when the name
+// carries a size suffix (GAS manual §9.16.3.1: b, w, l, q), the operand size it asks for.
+import { CC_NAMES, Form } from '../emulator/isa/form';
+import { FORMS } from '../emulator/isa/table';
+
+export interface Candidate {
+  form: Form;
+  /** Operand size the mnemonic's suffix names (8/16/32/64), or 0 when it names none. */
+  suffixSize: number;
+}
+
+const SUFFIX: Record<number, string> = { 8: 'b', 16: 'w', 32: 'l', 64: 'q' };
+
+// GAS's alternative condition names (SDM Vol.1 Appendix B, Table B-1), by SDM condition number.
+const CC_ALIASES: string[][] = [
+  ['o'], ['no'], ['b', 'c', 'nae'], ['ae', 'nb', 'nc'], ['e', 'z'], ['ne', 'nz'], ['be', 'na'], ['a', 'nbe'],
+  ['s'], ['ns'], ['p', 'pe'], ['np', 'po'], ['l', 'nge'], ['ge', 'nl'], ['le', 'ng'], ['g', 'nle'],
+];
+
+/**
+ * Rows that only exist so the decoder knows an alternative encoding the processor also accepts
+ * (82 /n, F6 /1, D0 /6, REX.W on port I/O): GNU as never produces them.
+ */
+export function isAliasRow(f: Form): boolean {
+  return /_(w|82|[0-9a-f]{2}_[0-7])$/.test(f.name);
+}
+
+const INDEX = new Map<string, Candidate[]>();
+
+/**
+ * Spellings GNU as (2.40) does not accept although the table could give them: it has no 16-bit BSWAP
+ * or MOVZX/MOVSX word-to-word templates, no REX.W LSS/LFS/LGS or far indirect ljmpq/lcallq, no
+ * SALC, and takes no suffix on CMPXCHG8B/16B.
+ */
+function gasRejects(name: string, form: Form): boolean {
+  if (/^(movzww|movsww|salc|ljmpq|lcallq)$/.test(name)) return true;
+  if (form.mnemonic === 'bswap' && form.opSize === 16) return true;
+  if (/^(lss|lfs|lgs)$/.test(form.mnemonic) && form.opSize === 64) return true;
+  if (/^cmpxchg(8|16)b./.test(name)) return true;
+  return false;
+}
+
+function add(name: string, form: Form, suffixSize: number): void {
+  if (gasRejects(name, form)) return;
+  let list = INDEX.get(name);
+  if (!list) INDEX.set(name, (list = []));
+  if (!list.some((c) => c.form === form && c.suffixSize === suffixSize)) list.push({ form, suffixSize });
+}
+
+for (const f of FORMS) {
+  if (isAliasRow(f)) continue;
+  const bases = f.plusCC && f.mnemonic.endsWith('cc')
+    ? CC_ALIASES.flatMap((names) => names.map((n) => f.mnemonic.slice(0, -2) + n))
+    : [f.mnemonic];
+  // SAL is SHL (SDM Vol.2B SAL/SAR/SHL/SHR): GAS encodes sal with /4.
+  if (f.mnemonic === 'shl') bases.push('sal');
+  for (const base of bases) {
+    add(base, f, 0);
+    if (!f.gas && f.opSize >= 8 && !/^(movs|stos|lods|scas|cmps|ins|outs)[bwdq]$/.test(base)) add(base + SUFFIX[f.opSize], f, f.opSize);
+  }
+  if (f.gas) {
+    add(f.gas, f, /[bwlq]$/.test(f.gas) && f.opSize >= 16 ? f.opSize : 0);
+    // ljmpl → ljmp, iretq → iret, movzbl → movzb: GAS takes the name without its suffix too.
+    if (/[bwlq]$/.test(f.gas)) add(f.gas.slice(0, -1), f, 0);
+    // movabs is MOV with a 64-bit immediate or address: GAS also takes movq/movabsq for it.
+    if (f.gas === 'movabs' && f.opSize >= 8) { add(f.mnemonic + SUFFIX[f.opSize], f, f.opSize); add('movabs' + SUFFIX[f.opSize], f, f.opSize); }
+  }
+}
+// Condition-code rows carry cc per row only after expansion; remember which cc each name means.
+const CC_OF = new Map<string, number>();
+CC_ALIASES.forEach((names, cc) => names.forEach((n) => CC_OF.set(n, cc)));
+
+/** Candidate forms for an AT&T mnemonic (lower case). */
+export function candidates(mnemonic: string): Candidate[] {
+  return INDEX.get(mnemonic) ?? [];
+}
+
+/** The condition code a Jcc/SETcc/CMOVcc mnemonic names, given its form's stem (j, set, cmov). */
+export function conditionOf(mnemonic: string, form: Form): number {
+  const stem = form.mnemonic.slice(0, -2);
+  let name = mnemonic.slice(stem.length);
+  if (!CC_OF.has(name)) name = name.slice(0, -1); // a size suffix: cmovel, setzb
+  return CC_OF.get(name) ?? 0;
+}
+
+export { CC_NAMES };

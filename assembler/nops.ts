@@ -1,0 +1,43 @@
+// nops.ts: the padding GNU as (2.40, x86-64 default architecture) writes when aligning code: its
+// multi-byte NOP patterns (tc-i386.c: alt_patt for 32/64-bit code, f16_patt for 16-bit code), the
+// longest first and the remainder last, and a jump over them once the padding reaches 3 NOPs of the
+// longest size (16-bit) or 8 (32/64-bit): jmp rel8, or jmp rel32 (66 E9 in 16-bit code) beyond its reach
+// (i386_generate_nops). Thresholds checked against GNU as for pad sizes 1–255 (test/asm/fixtures/align*.S).
+import { Mode } from './select';
+
+const ALT: number[][] = [
+  [0x90],
+  [0x66, 0x90],
+  [0x0f, 0x1f, 0x00],
+  [0x0f, 0x1f, 0x40, 0x00],
+  [0x0f, 0x1f, 0x44, 0x00, 0x00],
+  [0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+  [0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+  [0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+];
+// 16-bit: nop; xchg %ax,%ax; lea 0(%si),%si; lea 0w(%si),%si.
+const F16: number[][] = [[0x90], [0x66, 0x90], [0x8d, 0x74, 0x00], [0x8d, 0xb4, 0x00, 0x00]];
+
+function fill(count: number, patt: number[][]): number[] {
+  const out: number[] = [];
+  const max = patt.length;
+  while (count > 0) {
+    const n = Math.min(count, max);
+    out.push(...patt[n - 1]);
+    count -= n;
+  }
+  return out;
+}
+
+/** `count` bytes of NOP padding for code of the given mode. */
+export function nopPadding(count: number, mode: Mode): number[] {
+  const patt = mode === 16 ? F16 : ALT;
+  if (count < (mode === 16 ? 3 : 8) * patt.length) return fill(count, patt);
+  if (count - 2 <= 127) return [0xeb, count - 2, ...fill(count - 2, patt)];
+  const jmp = mode === 16 ? [0x66, 0xe9] : [0xe9];
+  const rest = count - jmp.length - 4;
+  return [...jmp, rest & 0xff, (rest >> 8) & 0xff, 0, 0, ...fill(rest, patt)];
+}

@@ -1,0 +1,227 @@
+// select.ts: chooses the table form for a mnemonic and its AT&T operands the way GNU as does
+// (first matching template in i386-opc.tbl order, with the shortest-encoding rules listed in rank()).
+import { Form, Loc, Operand } from '../emulator/isa/form';
+import { AsmError } from './errors';
+import { Expr } from './expr';
+import { Candidate, candidates } from './mnemonics';
+import { AttOperand } from './operands';
+import { is64Only } from './registers';
+
+export type Mode = 16 | 32 | 64;
+
+export interface SelectContext {
+  mode: Mode;
+  /** The expression's value if it is an absolute constant now (GAS decides sizes at parse time). */
+  constant(e: Expr): bigint | null;
+  /** Address size forced by an addr16/addr32 prefix, or 0. */
+  addrPrefix: number;
+  /** The mnemonic is movabs: in 64-bit mode only it takes a 64-bit moffs (GAS manual §9.16.3.1). */
+  movabs?: boolean;
+}
+
+export interface Selected {
+  /** A warning to report (GAS: "no instruction mnemonic suffix given…; using default"). */
+  warning?: string;
+  form: Form;
+  /** Operands in the form's (Intel) order; null where the form's operand is implicit (shift by 1). */
+  ops: (AttOperand | null)[];
+}
+
+const SUFFIX_LETTER: Record<number, string> = { 8: 'b', 16: 'w', 32: 'l', 64: 'q' };
+
+const STACK = new Set(['push', 'pop', 'call', 'jmp', 'ret', 'retf', 'iret', 'iretd', 'iretq', 'enter', 'leave',
+  'pushf', 'pushfd', 'pushfq', 'popf', 'popfd', 'popfq', 'pusha', 'pushad', 'popa', 'popad']);
+
+/** Whether the form exists in this mode (SDM: i64 "invalid in 64-bit mode", o64/REX.W "64-bit mode only"). */
+export function validInMode(f: Form, mode: Mode): boolean {
+  if (mode === 64) return !f.i64 && f.addrSize !== 16;
+  return !f.o64 && f.opSize !== 64 && f.addrSize !== 64 && !(f.vex && f.vex.w === 1);
+}
+
+/** Default operand size of a stack/branch-like form when nothing names one. */
+function defaultSize(f: Form, mode: Mode): number {
+  if (mode === 64) return f.d64 || f.f64 ? 64 : 32;
+  return mode;
+}
+
+function isStackLike(f: Form): boolean {
+  return STACK.has(f.mnemonic) || f.d64 || f.f64 || f.operands.some((o) => o.loc === Loc.MemFar || o.loc === Loc.Sreg);
+}
+
+/** Effective address size of a memory operand (from its registers), 0 when it has none. */
+export function memAddrSize(o: AttOperand): number {
+  if (o.t !== 'mem') return 0;
+  const r = o.base ?? o.index;
+  return r ? r.size : 0;
+}
+
+function immFieldSize(f: Form, k: number): number {
+  const t = f.imms.filter((x) => x !== 'moffs')[k];
+  return t === 'ib' || t === 'cb' ? 8 : t === 'iw' || t === 'cw' ? 16 : t === 'io' ? 64 : 32;
+}
+
+/** GAS truncates an immediate to the operand size and sign-extends it before choosing imm8 (tc-i386.c optimize_imm). */
+function normalise(v: bigint, size: number): bigint {
+  return size === 16 || size === 32 ? BigInt.asIntN(size, v) : v;
+}
+
+const fits = (v: bigint, bits: number) => v >= -(1n << BigInt(bits - 1)) && v < (1n << BigInt(bits - 1));
+
+/** Whether an immediate operand fits the form's immediate field k. */
+function immFits(f: Form, k: number, e: Expr, ctx: SelectContext): boolean {
+  const field = immFieldSize(f, k);
+  const v = ctx.constant(e);
+  const op = f.opSize;
+  if (isSignExtendedImm(f, k)) {
+    // Sign-extended immediate (83 /n ib, 6B, 6A; REX.W 81/C7 id): value must fit once extended.
+    if (v === null) return field === 32; // a symbol: imm32s with a relocation, never imm8
+    return fits(normalise(v, op), field);
+  }
+  return true; // full-size field: out-of-range values are truncated with a warning (encode.ts)
+}
+
+/** Whether immediate k of the form is sign-extended to the operand size (83 /n ib, 6B, 6A, REX.W id). */
+export function isSignExtendedImm(f: Form, k: number): boolean {
+  return immFieldSize(f, k) < f.opSize && f.opSize > 8 && !isOwnSized(f) && f.operands.filter((o) => o.loc === Loc.Imm).length === 1;
+}
+
+/** Immediates whose size is their own (port numbers, shift counts, ENTER, RET imm16, INT n). */
+function isOwnSized(f: Form): boolean {
+  return /^(in|out|int|enter|ret|retf|bt|bts|btr|btc|rol|ror|rcl|rcr|shl|shr|sar|shld|shrd|aam|aad)$/.test(f.mnemonic);
+}
+
+/** GAS's preference among forms that all fit (lower first): its template order, i386-opc.tbl. */
+function rank(f: Form): number {
+  if (f.operands.some((o) => o.loc === Loc.Moffs)) return 0;
+  if (f.operands.some((o) => o.loc === Loc.One)) return 0;
+  if (f.imms.includes('io')) return 5; // movabs $imm64 only when imm32s does not fit
+  if (f.plusR) return 0; // register in the opcode: INC/DEC 40+r, XCHG 90+r, MOV B8+r come first in GAS's table
+  const imm = f.operands.findIndex((o) => o.loc === Loc.Imm);
+  if (imm >= 0 && !isOwnSized(f)) {
+    if (immFieldSize(f, 0) === 8 && f.opSize > 8) return 1; // sign-extended imm8 (83, 6B, 6A)
+    if (f.operands.some((o) => o.loc === Loc.FixedReg)) return 2; // accumulator short form (04, 05, A8…)
+  }
+  return 3;
+}
+
+function matchOperand(o: Operand, a: AttOperand | null, f: Form, immK: number, ctx: SelectContext): boolean {
+  if (a === null) return o.loc === Loc.One;
+  const gpr = a.t === 'reg' && a.reg.kind === 'gpr' ? a.reg : null;
+  switch (o.loc) {
+    case Loc.Rm:
+      if (gpr && a.t === 'reg') {
+        // MOVSXD takes its register source as a doubleword whatever the destination (GAS i386-opc.tbl).
+        if (f.mnemonic === 'movsxd') return gpr.size === 32;
+        return gpr.size === o.regSize && !a.indirect === !isIndirectForm(f);
+      }
+      return a.t === 'mem' && !a.indirect === !isIndirectForm(f);
+    case Loc.Mem:
+    case Loc.MemFar:
+      return a.t === 'mem' && !a.indirect === !isIndirectForm(f);
+    case Loc.Reg: case Loc.OpReg: case Loc.RmReg: case Loc.Vvvv:
+      return !!gpr && a.t === 'reg' && gpr.size === o.size && !a.indirect;
+    case Loc.FixedReg:
+      if (a.t === 'mem' && o.size === 16 && o.fixed === 2 && a.base?.name === 'dx' && !a.index && !a.disp && a.seg < 0) return true; // (%dx)
+      return !!gpr && gpr.size === o.size && gpr.num === (o.size === 8 && o.fixed >= 4 ? o.fixed : o.fixed) && (o.size !== 8 || gpr.hi8 === (o.fixed >= 4) || o.fixed < 4 && !gpr.needsRex);
+    case Loc.Imm:
+      return a.t === 'imm' && immFits(f, immK, a.expr, ctx);
+    case Loc.One:
+      return a.t === 'imm' && ctx.constant(a.expr) === 1n;
+    case Loc.Moffs: {
+      if (a.t !== 'mem' || a.base || a.index || a.indirect || !a.disp) return false;
+      const asz = ctx.addrPrefix || (ctx.mode === 64 ? 64 : ctx.mode);
+      return f.addrSize === asz && (ctx.mode !== 64 || !!ctx.movabs);
+    }
+    case Loc.Sreg: return a.t === 'reg' && a.reg.kind === 'sreg';
+    case Loc.FixedSreg: return a.t === 'reg' && a.reg.kind === 'sreg' && a.reg.num === o.fixed;
+    case Loc.Cr: return a.t === 'reg' && a.reg.kind === 'cr';
+    case Loc.Dr: return a.t === 'reg' && a.reg.kind === 'dr';
+    default: return false; // Rel and Ptr are chosen by the branch rules (parser.ts)
+  }
+}
+
+/** Near/far indirect branches take `*` before their operand (GAS manual §9.16.3.1). */
+export function isIndirectForm(f: Form): boolean {
+  return (f.mnemonic === 'jmp' || f.mnemonic === 'call') && f.operands.some((o) => o.loc === Loc.Rm || o.loc === Loc.MemFar);
+}
+
+/** Operands in Intel order for form f, with null for an omitted shift count of 1; null if counts differ. */
+function arrange(f: Form, att: AttOperand[]): (AttOperand | null)[] | null {
+  // ENTER and BOUND keep the Intel operand order in AT&T syntax (GAS i386-opc.tbl).
+  let ops: (AttOperand | null)[] = f.mnemonic === 'enter' || f.mnemonic === 'bound' ? [...att] : [...att].reverse();
+  // `imul $3, %eax` means imul $3, %eax, %eax (GAS manual §9.16.3.1: imul's 2-operand immediate form).
+  if (f.mnemonic === 'imul' && f.operands.length === 3 && att.length === 2 && att[0].t === 'imm') ops = [att[1], att[1], att[0]];
+  if (ops.length === f.operands.length - 1 && f.operands.some((o) => o.loc === Loc.One)) ops = [...ops, null];
+  return ops.length === f.operands.length ? ops : null;
+}
+
+/** Picks the form for a non-branch instruction; throws AsmError in GAS's words when none fits. */
+export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectContext): Selected {
+  const cands = candidates(mnemonic).filter((c) => validInMode(c.form, ctx.mode) &&
+    !c.form.operands.some((o) => o.loc === Loc.Rel || o.loc === Loc.Ptr));
+  for (const a of att) {
+    const r = a.t === 'reg' ? a.reg : null;
+    for (const x of a.t === 'mem' ? [a.base, a.index] : [r]) {
+      if (x && ctx.mode !== 64 && is64Only(x)) throw new AsmError(`bad register name '%${x.name}'`, a.col);
+    }
+  }
+  ctx = { ...ctx, movabs: mnemonic.startsWith('movabs') };
+  const found: { c: Candidate; ops: (AttOperand | null)[] }[] = [];
+  let countOk = false;
+  const orders = mnemonic.startsWith('xchg') || mnemonic.startsWith('test') ? [att, [...att].reverse()] : [att];
+  for (const order of orders) {
+    for (const c of cands) {
+      const ops = arrange(c.form, order);
+      if (!ops) continue;
+      countOk = true;
+      let immK = 0;
+      const ok = c.form.operands.every((o, k) => matchOperand(o, ops[k], c.form, o.loc === Loc.Imm ? immK++ : immK, ctx));
+      // xchg %eax,%eax is 90 (NOP) only outside 64-bit mode, where it would not zero-extend (SDM XCHG).
+      if (ok && c.form.plusR && c.form.mnemonic === 'xchg' && ctx.mode === 64 && ops[0]?.t === 'reg' && ops[0].reg.num === 0 && c.form.opSize === 32) continue;
+      // Segment register moves to or from memory are word-sized only (GAS: movw, or no suffix).
+      if (ok && c.suffixSize > 16 && c.form.operands.some((o) => o.loc === Loc.Sreg) && ops.some((o) => o?.t === 'mem')) continue;
+      if (ok && !found.some((x) => x.c.form === c.form)) found.push({ c, ops });
+    }
+  }
+  if (found.length === 0) {
+    if (!countOk) throw new AsmError(`number of operands mismatch for '${mnemonic}'`);
+    // movl %ax,%bx: a register that contradicts the suffix (GAS: "incorrect register … used with … suffix").
+    const suffix = cands.find((c) => c.suffixSize)?.suffixSize ?? 0;
+    const uniform = cands.length > 0 && cands.every((c) => c.suffixSize === suffix &&
+      c.form.operands.every((o) => ![Loc.Reg, Loc.Rm, Loc.OpReg].includes(o.loc) || o.regSize === suffix));
+    const bad = [...att].reverse().find((a) => a.t === 'reg' && a.reg.kind === 'gpr' && a.reg.size !== suffix);
+    if (suffix && uniform && bad && bad.t === 'reg') {
+      throw new AsmError(`incorrect register '%${bad.reg.name}' used with '${SUFFIX_LETTER[suffix]}' suffix`, bad.col);
+    }
+    throw new AsmError(`operand type mismatch for '${mnemonic}'`);
+  }
+  let pool = found;
+  let warning: string | undefined;
+  const sizes = new Set(pool.map((x) => x.c.form.opSize));
+  if (sizes.size > 1) {
+    if (pool.every((x) => isStackLike(x.c.form))) {
+      const def = pool.filter((x) => x.c.form.opSize === defaultSize(x.c.form, ctx.mode) ||
+        (x.c.form.operands.some((o) => o.loc === Loc.Sreg) && x.c.form.opSize === (ctx.mode === 16 ? 16 : 32)));
+      if (def.length) pool = def;
+    } else {
+      // GAS 2.40 warns and uses the code size's default (word in 16-bit code, else long).
+      const def = pool.filter((x) => x.c.form.opSize === (ctx.mode === 16 ? 16 : 32));
+      if (def.length === 0) throw new AsmError(`no instruction mnemonic suffix given and no register operands; can't size '${mnemonic}'`);
+      pool = def;
+      warning = `no instruction mnemonic suffix given and no register operands; using default for '${mnemonic}'`;
+    }
+  }
+  pool.sort((a, b) => rank(a.c.form) - rank(b.c.form) || a.c.form.id - b.c.form.id);
+  const best = pool[0];
+  // xchg %rax,%rax is written as NOP (90), like xchg %eax,%eax outside 64-bit mode.
+  if (best.c.form.mnemonic === 'xchg' && best.c.form.plusR && best.c.form.opSize === 64 && best.ops[0]?.t === 'reg' && best.ops[0].reg.num === 0) {
+    const nop = candidates('nop').find((c) => c.form.operands.length === 0);
+    if (nop) return { form: nop.form, ops: [] };
+  }
+  // GAS writes `int $3` as INT3 (CC), the one-byte breakpoint (tc-i386.c md_assemble).
+  if (best.c.form.mnemonic === 'int' && best.ops[0]?.t === 'imm' && ctx.constant(best.ops[0].expr) === 3n) {
+    const int3 = candidates('int3')[0];
+    if (int3) return { form: int3.form, ops: [] };
+  }
+  return { form: best.c.form, ops: best.ops, warning };
+}
