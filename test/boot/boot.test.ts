@@ -1,0 +1,110 @@
+// boot/boot.test.ts: whole boot programs (test/boot/*.S) run on QEMU and on our Machine; console output
+// (port 0xE9) and exit status (port 0xF4) must agree. Each program's expected output is checked in as
+// <name>.expected, reviewed against the SDM: QEMU must reproduce it (proving the program), and ours must
+// match it. Where QEMU deviates from the SDM, `qemuDeviation` below says so and the .expected file holds
+// the SDM's behaviour.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bootDir, bootToolsMissing, buildBootProgram, runBootElf, BootResult } from '../support/bootProgram';
+import { qemuMissing, runOnQemu, QemuResult } from '../support/qemu';
+
+interface Program {
+  name: string;
+  what: string;
+  /** QEMU's process status: (V << 1) | 1 for an exit-port write of V; 0 for a shutdown (triple fault). */
+  status: number;
+  /** Our stop reason: 'stop' after the exit port, 'triple-fault' for a shutdown. */
+  stop: string;
+}
+
+const PROGRAMS: Program[] = [
+  { name: 'gdt32', what: 'Multiboot entry, own GDT, far jump, print', status: 1, stop: 'stop' },
+  { name: 'long5', what: 'the seed: long mode -> compat -> PG off -> LA57 -> long mode with 5-level paging', status: 1, stop: 'stop' },
+  { name: 'gp', what: '#GP rules for MOV to CR0/CR4 around IA-32e mode', status: 1, stop: 'stop' },
+  { name: 'pf', what: '#PF error codes and CR2', status: 1, stop: 'stop' },
+  { name: 'idt32', what: 'IDT delivery in 32-bit protected mode: interrupt gate, trap gate, #DE', status: 1, stop: 'stop' },
+  { name: 'triple', what: '#NP while delivering #GP -> #DF; then a fault with no #DF handler -> shutdown', status: 0, stop: 'triple-fault' },
+  { name: 'high', what: 'code executing at linear addresses above 4 GiB', status: 1, stop: 'stop' },
+];
+
+/**
+ * Programs expected to match QEMU on ours. The system-architecture pieces (paging, control registers,
+ * far transfers/IDT) are being written in parallel: the lead adds a program here once it passes.
+ * The others still run on ours and report their status as a diagnostic, but do not fail the test.
+ */
+/** The line the 64-bit handler prints for #GP(0) raised in ring 0. */
+const GP64 = 'exception vec=000000000000000d err=0000000000000000 cs=0000000000000018\n';
+
+const PASSING_ON_OURS = new Set<string>([]);
+
+/**
+ * Known QEMU (TCG) deviations from the SDM that a program hits, by program name: the .expected file holds
+ * the SDM's behaviour and this function maps QEMU's console onto it.
+ */
+const qemuDeviation: Record<string, (console: string) => string> = {
+  // QEMU 7.2 TCG raises none of these #GP(0)s; the program then prints "no exception" and undoes the
+  // write. SDM: Vol.3A §10.8.5 and Vol.2B MOV CR (CR0.PG=1 with EFER.LME=1 and CR4.PAE=0 is #GP(0));
+  // Vol.4 Table 2-2 IA32_EFER and Vol.3A §10.8.5 (EFER.LME cannot change while CR0.PG=1: WRMSR #GP(0));
+  // Vol.2B MOV CR (a 1 in CR0 bits 63:32 is #GP(0)). Not tested at all, because QEMU accepts the write
+  // and then cannot go on: CR0.PG=1 with PE=0, clearing CR4.PAE or CR0.PG in 64-bit mode, reserved CR4
+  // bit 31 (see gp.S).
+  gp: (c) => c
+    .replace('1: PG with LME, without PAE\nno exception\n', `1: PG with LME, without PAE\nexception vec=0000000d err=00000000 if=00000000\n`)
+    .replace('7: clear EFER.LME with paging on\nno exception\n', `7: clear EFER.LME with paging on\n${GP64}`)
+    .replace('8: set CR0 bit 32\nno exception\n', `8: set CR0 bit 32\n${GP64}`),
+  // QEMU 7.2 TCG reports a reserved-bit #PF with error code 0x8 (P clear). SDM Vol.3A §4.7: P is 0 only
+  // when a P flag was 0 in a paging-structure entry used for the translation; on a reserved-bit
+  // violation every entry walked was present, so the error code of a read is 0x9 (P | RSVD).
+  pf: (c) => c.replaceAll('err=0000000000000008', 'err=0000000000000009'),
+};
+
+const tools = bootToolsMissing();
+const qemu = qemuMissing();
+
+function expected(name: string): string {
+  return readFileSync(join(bootDir(), `${name}.expected`), 'latin1');
+}
+
+function describeOurs(r: BootResult): string {
+  return `stop=${r.stop} exit=${r.exitCode ?? '-'} after ${r.instructions} instructions${r.exception ? ` (${r.exception})` : ''}`;
+}
+
+function describeQemu(r: QemuResult): string {
+  return r.timedOut ? 'timed out' : `status=${r.exitCode}`;
+}
+
+for (const p of PROGRAMS) {
+  test(`boot ${p.name}: ${p.what}`, { skip: tools ?? undefined, timeout: 30_000 }, (t) => {
+    const elf = buildBootProgram(p.name);
+    const want = expected(p.name);
+
+    let qemuStatus = `skipped: ${qemu}`;
+    if (qemu === null) {
+      const q = runOnQemu(elf);
+      qemuStatus = describeQemu(q);
+      const fix = qemuDeviation[p.name];
+      const qConsole = fix ? fix(q.console) : q.console;
+      // The program itself is proven on QEMU whatever ours does.
+      assert.equal(q.timedOut, false, `${p.name} timed out on QEMU; console so far:\n${q.console}\n${q.stderr}`);
+      assert.equal(qConsole, want, `${p.name}: QEMU's console differs from ${p.name}.expected`);
+      assert.equal(q.exitCode, p.status, `${p.name}: QEMU's exit status (stderr: ${q.stderr})`);
+    }
+
+    const o = runBootElf(elf);
+    const oursOk = o.console === want && o.stop === p.stop && (p.stop !== 'stop' || o.exitCode === p.status);
+    const listed = PASSING_ON_OURS.has(p.name);
+    t.diagnostic(`${p.name}: QEMU ${qemuStatus}; ours ${oursOk ? 'MATCHES' : 'differs'}: ${describeOurs(o)}` +
+      (oursOk && !listed ? ' — passes now: add it to PASSING_ON_OURS' : ''));
+    if (!oursOk && !listed) {
+      const lines = o.console.split('\n');
+      t.diagnostic(`${p.name}: ours printed ${lines.length - 1} line(s), last: ${JSON.stringify(lines.slice(-2).join('\n'))}`);
+    }
+    if (listed) {
+      assert.equal(o.console, want, `${p.name}: our console differs (${describeOurs(o)})`);
+      assert.equal(o.stop, p.stop, `${p.name}: our stop reason (${describeOurs(o)})`);
+      if (p.stop === 'stop') assert.equal(o.exitCode, p.status, `${p.name}: our exit status`);
+    }
+  });
+}

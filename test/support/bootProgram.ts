@@ -1,0 +1,183 @@
+// support/bootProgram.ts: builds the boot test programs (test/boot/*.S, GNU as + ld into Multiboot v1
+// ELF32 images) and runs them on our Machine from the state a Multiboot loader leaves, collecting the
+// port-0xE9 console and the port-0xF4 exit status as QEMU's debugcon and isa-debug-exit report them.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Machine } from '../../emulator/machine';
+import { Reg, Seg } from '../../emulator/cpu/state';
+import { ATTR_DB, CR0_PE } from '../../emulator/cpu/modes';
+import { VECTOR_NAMES } from '../../emulator/cpu/fault';
+import { IoBus } from '../../emulator/devices/ioBus';
+import { DebugConsole, DEBUG_CONSOLE_PORT } from '../../emulator/devices/debugConsole';
+import { ExitPort, EXIT_PORT } from '../../emulator/devices/exitPort';
+
+/** Where the programs are linked (and where QEMU's Multiboot loader puts them). */
+export const LOAD_ADDRESS = 0x100000;
+/** Guest RAM, the same as QEMU's `-m 256M`. */
+export const BOOT_MEMORY = 256 * 1024 * 1024;
+
+/** The folder holding the .S sources: next to the compiled test in out/, else the source tree. */
+export function bootDir(): string {
+  const candidates = [join(__dirname, '..', 'boot'), join(__dirname, '..', '..', '..', 'test', 'boot')];
+  return candidates.find((d) => existsSync(join(d, 'lib.S'))) ?? candidates[0];
+}
+
+/** Why the programs cannot be built here, or null when GNU as and ld both run. */
+export function bootToolsMissing(): string | null {
+  for (const tool of ['as', 'ld']) {
+    try {
+      execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    } catch {
+      return `${tool} (GNU binutils) is not installed`;
+    }
+  }
+  return null;
+}
+
+/** Runs a tool; on failure throws an Error carrying its messages. */
+function run(tool: string, args: string[]): void {
+  const r = spawnSync(tool, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed:\n${r.stderr || r.error?.message || ''}`);
+}
+
+/** Assembles and links test/boot/<name>.S into a Multiboot ELF32; returns the file's bytes. */
+export function buildBootProgram(name: string): Uint8Array {
+  const dir = bootDir();
+  const work = mkdtempSync(join(tmpdir(), 'trampoline-boot-'));
+  try {
+    const obj = join(work, `${name}.o`);
+    const elf = join(work, `${name}.elf`);
+    run('as', ['--32', '-I', dir, '-o', obj, join(dir, `${name}.S`)]);
+    run('ld', ['-m', 'elf_i386', '-Ttext', `0x${LOAD_ADDRESS.toString(16)}`, '-o', elf, obj]);
+    return new Uint8Array(readFileSync(elf));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export interface ElfSegment {
+  /** Physical load address (p_paddr: what a Multiboot loader honours). */
+  paddr: number;
+  /** The file bytes (p_filesz); the rest up to memsz is zero. */
+  data: Uint8Array;
+  memsz: number;
+}
+
+export interface Elf32Image {
+  entry: number;
+  segments: ElfSegment[];
+}
+
+/**
+ * A minimal ELF32 reader (System V ABI, ELF header and program headers): the PT_LOAD segments and the
+ * entry point. Only what the boot tests need; the real loader is a later piece of work.
+ */
+export function parseElf32(bytes: Uint8Array): Elf32Image {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (v.getUint32(0, false) !== 0x7f454c46) throw new Error('not an ELF file');
+  if (bytes[4] !== 1) throw new Error('not ELFCLASS32');
+  if (bytes[5] !== 1) throw new Error('not little-endian');
+  const entry = v.getUint32(24, true);
+  const phoff = v.getUint32(28, true);
+  const phentsize = v.getUint16(42, true);
+  const phnum = v.getUint16(44, true);
+  const segments: ElfSegment[] = [];
+  for (let k = 0; k < phnum; k++) {
+    const ph = phoff + k * phentsize;
+    if (v.getUint32(ph, true) !== 1) continue; // PT_LOAD
+    const offset = v.getUint32(ph + 4, true);
+    const paddr = v.getUint32(ph + 12, true);
+    const filesz = v.getUint32(ph + 16, true);
+    const memsz = v.getUint32(ph + 20, true);
+    segments.push({ paddr, data: bytes.subarray(offset, offset + filesz), memsz });
+  }
+  return { entry, segments };
+}
+
+export interface BootResult {
+  /** Everything written to port 0xE9. */
+  console: string;
+  /** QEMU's isa-debug-exit status, (V << 1) | 1, or null when the program never wrote port 0xF4. */
+  exitCode: number | null;
+  /** Why the run ended: 'stop' (the exit port), 'triple-fault', 'limit', 'halt', ... (StopReason). */
+  stop: string;
+  /** The exception behind a triple fault, in words, or null. */
+  exception: string | null;
+  instructions: number;
+}
+
+/** Where the Multiboot info structure goes (below the image, in conventional memory). */
+const MB_INFO = 0x9000;
+
+/**
+ * Runs a Multiboot ELF32 on our Machine. The entry state is the one the Multiboot v1 specification
+ * (§3.2 "Machine state") promises and GRUB/QEMU produce: 32-bit protected mode, CS a flat 4 GiB 32-bit
+ * code segment, DS/ES/FS/GS/SS flat 4 GiB data, CR0.PE=1 PG=0, EFLAGS.IF=0 (and VM=0), EAX=0x2BADB002,
+ * EBX = the physical address of the info structure. GDTR/IDTR are left as garbage — the spec says the
+ * OS must load its own — so the programs do (lib.S).
+ */
+export function runBootElf(elf: Uint8Array, maxInstructions = 20_000_000): BootResult {
+  const image = parseElf32(elf);
+  const m = new Machine({ memory: BOOT_MEMORY });
+  for (const s of image.segments) {
+    m.load(s.paddr, s.data);
+    if (s.memsz > s.data.length) m.load(s.paddr + s.data.length, new Uint8Array(s.memsz - s.data.length));
+  }
+  // Multiboot info (spec §3.3): flags bit 0 = mem_lower/mem_upper valid, in KiB (640 KiB conventional
+  // memory less the EBDA QEMU's BIOS reserves, as QEMU reports it; extended memory from 1 MiB up).
+  const info = new Uint8Array(16);
+  const iv = new DataView(info.buffer);
+  iv.setUint32(0, 1, true);
+  iv.setUint32(4, 639, true);
+  iv.setUint32(8, BOOT_MEMORY / 1024 - 1024, true);
+  m.load(MB_INFO, info);
+
+  let out = '';
+  let exitCode: number | null = null;
+  const bus = new IoBus();
+  bus.register(DEBUG_CONSOLE_PORT, DEBUG_CONSOLE_PORT, new DebugConsole((b) => { out += String.fromCharCode(b); }));
+  bus.register(EXIT_PORT, EXIT_PORT + 3, new ExitPort((code) => {
+    exitCode = code;
+    m.exec.requestStop('isa-debug-exit');
+  }), { wide: true });
+  m.io = bus;
+
+  const cpu = m.cpu;
+  cpu.reset();
+  cpu.cr0 |= CR0_PE;
+  for (let s = 0; s < 6; s++) {
+    cpu.segSel[s] = s === Seg.CS ? 0x10 : 0x18;
+    cpu.segBaseLo[s] = 0;
+    cpu.segBaseHi[s] = 0;
+    cpu.segLimit[s] = -1;
+    cpu.segAttr[s] = 0x93 | ATTR_DB | 0x8000; // present writable data, B=1, G=1
+  }
+  cpu.segAttr[Seg.CS] = 0x9b | ATTR_DB | 0x8000; // present execute/read code, D=1, G=1
+  // Deliberately unusable descriptor tables: the program must load its own.
+  cpu.gdtrBaseLo = 0; cpu.gdtrLimit = 0;
+  cpu.idtrBaseLo = 0; cpu.idtrLimit = 0;
+  cpu.flags = 0x2;
+  cpu.lo[Reg.RAX] = 0x2badb002;
+  cpu.lo[Reg.RBX] = MB_INFO;
+  cpu.ripLo = image.entry | 0;
+  cpu.ripHi = 0;
+  m.stateChanged();
+  m.mem.setPagingState(cpu, true);
+
+  const icount0 = cpu.icount;
+  let stop: string;
+  let exception: string | null = null;
+  try {
+    stop = m.run({ maxInstructions });
+  } catch (e) {
+    // An emulator bug (a JS error), not guest behaviour: report it as the stop reason.
+    stop = `internal error: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  const x = m.exec.lastException;
+  if ((stop === 'triple-fault' || stop === 'exception') && x !== null) {
+    exception = `${VECTOR_NAMES[x.vector] ?? `vector ${x.vector}`} at ${x.ripHi ? `${(x.ripHi >>> 0).toString(16)}:` : ''}${(x.ripLo >>> 0).toString(16)}: ${x.detail}`;
+  }
+  return { console: out, exitCode, stop, exception, instructions: cpu.icount - icount0 };
+}
