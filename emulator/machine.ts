@@ -45,6 +45,7 @@ export class Machine {
   /** Re-derives the mode after registers were set from outside (loaders, the debugger). */
   stateChanged(): void {
     updateMode(this.cpu);
+    this.mem.setPagingState(this.cpu, true);
     this.exec.cache.flushJumps();
   }
 

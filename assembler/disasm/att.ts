@@ -263,7 +263,13 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
   } else {
     mnem = mnemonicBase;
     if (!sized && memOperand && memSize > 0 && !(form.plusCC && mnemonicBase.startsWith('set')) && !ops.some((o) => o.loc === Loc.Moffs)) mnem += SUFFIX[memSize] ?? '';
+    // LGDT/LIDT/SGDT/SIDT outside 64-bit mode: objdump names the operand size (24- or 32-bit base).
+    if (mode !== 64 && /^[ls][gi]dt$/.test(mnemonicBase)) { mnem += SUFFIX[insn.opSize] ?? ''; ospUsed = true; }
   }
+
+  // SYSRET/SYSEXIT return to 32- or (REX.W) 64-bit code; in 64-bit mode objdump names which.
+  const sysReturn = mode === 64 && (mnemonicBase === 'sysret' || mnemonicBase === 'sysexit');
+  if (sysReturn) mnem += insn.rex & 8 ? 'q' : 'l';
 
   // Prefixes objdump prints by name.
   if (insn.lock) prefixes.push('lock');
@@ -277,7 +283,7 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
   if (insn.rep && !form.rep && !form.repcc) prefixes.push(insn.rep === 0xf2 ? 'repnz' : 'repz');
   else if (insn.rep) prefixes.push(insn.rep === 0xf2 ? 'repnz' : form.repcc ? 'repz' : 'rep');
   // REX comes right before the opcode, after every legacy prefix.
-  if (insn.rex && !rexUsed(insn, form, ops)) {
+  if (insn.rex && !(sysReturn && (insn.rex & 15) === 8) && !rexUsed(insn, form, ops)) {
     const bits = ['W', 'R', 'X', 'B'].filter((_, k) => insn.rex & (8 >> k)).join('');
     prefixes.push(bits ? `rex.${bits}` : 'rex');
   }

@@ -5,6 +5,7 @@ import { Vector, raise } from './fault';
 import { EaKind, Insn } from './insn';
 import { Cpu, Seg } from './state';
 import { Access } from '../mmu/mmu';
+import { checkSegmentAccess } from './segment';
 
 export { Access };
 
@@ -61,7 +62,7 @@ export function effectiveAddress(cpu: Cpu, i: Insn): number {
  * #SS(0) for stack references, #GP(0) otherwise). Other modes: the offset must lie within the limit
  * (SDM Vol.3A §5.3), and the address wraps at 4 GiB.
  */
-export function linearOf(cpu: Cpu, seg: number, lo: number, hi: number, size: number, _access: Access): number {
+export function linearOf(cpu: Cpu, seg: number, lo: number, hi: number, size: number, access: Access): number {
   if (cpu.long64) {
     if (seg >= Seg.FS) {
       const s = (lo >>> 0) + (cpu.segBaseLo[seg] >>> 0);
@@ -79,9 +80,7 @@ export function linearOf(cpu: Cpu, seg: number, lo: number, hi: number, size: nu
     cpu.linHi = hi;
     return lo;
   }
-  if ((lo >>> 0) + size - 1 > cpu.segLimit[seg] >>> 0) {
-    raise(seg === Seg.SS ? Vector.SS : Vector.GP, 0, 'offset beyond the segment limit');
-  }
+  checkSegmentAccess(cpu, seg, lo, size, access === Access.Write);
   cpu.linHi = 0;
   return (cpu.segBaseLo[seg] + lo) | 0;
 }

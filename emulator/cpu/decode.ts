@@ -173,7 +173,7 @@ function decodeInto(size: CodeSize, ripLo: number, ripHi: number, features: Deco
     if (rexB && f.prefix === -1 && !f.plusR && candidates === LEGACY[0][0x90]) continue;
     if (f.digit >= 0 && f.digit !== reg) continue;
     if (f.modrmLiteral >= 0 && f.modrmLiteral !== modrm) continue;
-    if (f.rmKind === 1 && mod === 3 || f.rmKind === 2 && f.modrmLiteral >= 0 && mod !== 3) continue;
+    if (f.rmKind === 1 && mod === 3 || f.rmKind === 2 && mod !== 3 && !f.operands.some((o) => o.loc === Loc.Cr || o.loc === Loc.Dr)) continue;
     if (f.addrSize !== 0 && f.addrSize !== addrSize) continue;
     if (f.cpuid !== null && !features.has(f.cpuid)) continue;
     let ospForSize = osp;

@@ -1,30 +1,109 @@
 // interrupts.ts: delivery of exceptions and interrupts to the guest.
-// Real mode through the IVT (SDM Vol.3A §21.1.4). Protected-mode and IA-32e delivery through the
-// IDT belong with the system architecture (descriptor checks, privilege changes, IST).
+// Real mode through the IVT (SDM Vol.3A §21.1.4); protected mode through 8-byte IDT gates (§6.10–6.12),
+// IA-32e mode through 16-byte gates with IST (§6.14); the double-fault rules and shutdown (§6.15,
+// Interrupt 8, Table 6-5). The stack frames follow SDM Vol.2 INT n "Operation".
 import { materialize } from './flags';
 import { FLAG_IF, FLAG_TF } from '../isa/form';
-import { CR0_PE } from './modes';
-import { Cpu, Seg } from './state';
+import { ATTR_DB, ATTR_L, CR0_PE, EFER_LMA, EFLAGS_VM } from './modes';
+import { ATTN_MODE, Cpu, Reg, Seg } from './state';
 import { push } from './stack';
-import { VECTOR_NAMES } from './fault';
+import { VECTOR_NAMES, Vector, hasErrorCode, isCpuFault, raise } from './fault';
+import {
+  ATTR_P, ATTR_S, SYS_INT_GATE16, SYS_INT_GATE32, SYS_TASK_GATE, SYS_TRAP_GATE16, SYS_TRAP_GATE32,
+  SYS_TSS16_AVAIL, SYS_TSS32_AVAIL, TYPE_CODE, TYPE_CONFORMING, TYPE_WRITABLE, desc, frame, frame64, frameCommit,
+  frameCurrent, frameNew, framePush, frameRoom, isCanonical, loadCs, markAccessed, setNull, tryReadDescriptor,
+} from './segment';
+import { FLAG_NT, TaskSwitch, stk, taskSwitch, tssStack, tssStack64 } from './tss';
 
 const FLAG_AC = 1 << 18;
+const FLAG_RF = 1 << 16;
+
+/** How an event arose: it decides the DPL check (software only) and the EXT bit of error codes. */
+export enum Source { Exception, External, Software, Int1 }
 
 /**
  * Delivers exception `vector` for the instruction at cpu.rip (faults restart there). Returns null when
- * delivered, or the explanation when the processor cannot deliver it and shuts down.
+ * delivered, or the explanation when the processor cannot deliver it and shuts down (triple fault).
+ * A fault while delivering follows SDM Vol.3A Table 6-5: benign first → the second is delivered;
+ * contributory then contributory, or #PF then contributory/#PF → #DF; a fault while delivering #DF → shutdown.
  */
 export function deliverException(cpu: Cpu, vector: number, errorCode: number, detail: string): string | null {
   if ((cpu.cr0 & CR0_PE) === 0) return deliverReal(cpu, vector, cpu.ripLo);
-  const name = VECTOR_NAMES[vector] ?? `vector ${vector}`;
-  void errorCode;
-  return `${name} (${detail}) in protected mode: IDT delivery is not available in this build`;
+  return deliverWithRules(cpu, vector, errorCode, detail, Source.Exception, cpu.ripLo, cpu.ripHi);
 }
 
-/** Software interrupt INT n in real mode: pushes the address of the next instruction. */
-export function softwareInterrupt(cpu: Cpu, vector: number, nextIp: number): string | null {
-  if ((cpu.cr0 & CR0_PE) === 0) return deliverReal(cpu, vector, nextIp);
-  return `INT ${vector} in protected mode: IDT delivery is not available in this build`;
+/**
+ * An external interrupt or NMI (`external` = true), for the machine's interrupt controller. Returns null,
+ * or the shutdown explanation. The return address is the next instruction (cpu.rip).
+ */
+export function deliverInterrupt(cpu: Cpu, vector: number, external: true): string | null {
+  void external;
+  cpu.halted = false;
+  if ((cpu.cr0 & CR0_PE) === 0) return deliverReal(cpu, vector, cpu.ripLo);
+  return deliverWithRules(cpu, vector, -1, 'external interrupt', Source.External, cpu.ripLo, cpu.ripHi);
+}
+
+/**
+ * Software interrupt INT n / INT3 / INTO / INT1 (`int1`) returning to nextLo/nextHi. Real mode: through the
+ * IVT. Protected mode: the gate's DPL is checked for INT n/INT3/INTO (not INT1) — #GP(vector × 8 + 2) —
+ * and virtual-8086 mode needs IOPL = 3 (SDM Vol.2 INT n; CR4.VME is not modelled). A fault during delivery
+ * is raised from the INT instruction (the run loop then delivers it with the double-fault rules).
+ */
+export function softwareInterrupt(cpu: Cpu, vector: number, nextLo: number, nextHi = 0, int1 = false): string | null {
+  if ((cpu.cr0 & CR0_PE) === 0) return deliverReal(cpu, vector, nextLo);
+  if (!int1 && (cpu.flags & EFLAGS_VM) !== 0 && ((cpu.flags >> 12) & 3) < 3) raise(Vector.GP, 0, 'INT n in virtual-8086 mode with IOPL < 3');
+  deliverProtected(cpu, vector, -1, int1 ? Source.Int1 : Source.Software, nextLo, nextHi);
+  return null;
+}
+
+/** Contributory exceptions (SDM Vol.3A Table 6-4): #DE, #TS, #NP, #SS, #GP (and #CP). */
+function contributory(v: number): boolean {
+  return v === Vector.DE || v === Vector.TS || v === Vector.NP || v === Vector.SS || v === Vector.GP || v === Vector.CP;
+}
+
+function describe(vector: number, errorCode: number, detail: string): string {
+  const name = VECTOR_NAMES[vector] ?? `vector ${vector}`;
+  const code = errorCode >= 0 && hasErrorCode(vector) ? `(0x${errorCode.toString(16)})` : '';
+  return `${name}${code} (${detail})`;
+}
+
+function deliverWithRules(cpu: Cpu, vector: number, errorCode: number, detail: string, source: Source, lo: number, hi: number): string | null {
+  let chain = describe(vector, errorCode, detail);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      deliverProtected(cpu, vector, errorCode, source, lo, hi);
+      return null;
+    } catch (e) {
+      if (!isCpuFault(e)) throw e;
+      const second = describe(e.vector, e.errorCode, e.detail);
+      const where = `vector ${vector} through the IDT at ${idtrText(cpu)}`;
+      if (vector === Vector.DF) {
+        return `triple fault: ${second} while delivering #DF (${where}); the #DF arose from ${chain}. ` +
+          'The processor shuts down: no handler could be reached for the double fault (SDM Vol.3A §6.15, Interrupt 8).';
+      }
+      const first = vector;
+      const df = (contributory(first) && contributory(e.vector)) || (first === Vector.PF && (contributory(e.vector) || e.vector === Vector.PF));
+      if (df) {
+        chain = `${second} while delivering ${chain} (${where}) — a double fault (SDM Vol.3A Table 6-5)`;
+        vector = Vector.DF;
+        errorCode = 0;
+      } else {
+        // Benign first event: the second is handled serially (Table 6-5), as an exception.
+        chain = `${second} while delivering ${chain} (${where})`;
+        vector = e.vector;
+        errorCode = e.errorCode;
+      }
+      source = Source.Exception;
+      lo = cpu.ripLo;
+      hi = cpu.ripHi;
+    }
+  }
+  return `shutdown: repeated faults delivering ${chain}`;
+}
+
+function idtrText(cpu: Cpu): string {
+  const hex = (v: number): string => (v >>> 0).toString(16);
+  return `0x${cpu.idtrBaseHi !== 0 ? hex(cpu.idtrBaseHi) + hex(cpu.idtrBaseLo).padStart(8, '0') : hex(cpu.idtrBaseLo)} (limit 0x${hex(cpu.idtrLimit)})`;
 }
 
 /** Real-mode delivery: push FLAGS, CS, IP; load CS:IP from the IVT; clear IF, TF, AC. */
@@ -45,3 +124,157 @@ function deliverReal(cpu: Cpu, vector: number, ip: number): string | null {
   cpu.ripHi = 0;
   return null;
 }
+
+// The gate being delivered through (module state: nothing allocated per event).
+let gLo = 0, gHi = 0, gHi2 = 0;
+
+/**
+ * Protected-mode and IA-32e delivery (SDM Vol.2 INT n, PROTECTED-MODE and IA-32e-MODE branches). Raises
+ * the fault that stops delivery; architectural registers change only once every check has passed.
+ */
+function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: Source, retLo: number, retHi: number): void {
+  const ext = source === Source.Exception || source === Source.External || source === Source.Int1 ? 1 : 0;
+  const idtErr = (vector << 3) | 2 | ext;
+  const ia32e = (cpu.efer & EFER_LMA) !== 0;
+  const size = ia32e ? 16 : 8;
+  if ((vector * size + size - 1) > (cpu.idtrLimit >>> 0)) raise(Vector.GP, idtErr, `IDT entry for vector ${vector} beyond the IDT limit`);
+  const a = (cpu.idtrBaseLo + vector * size) | 0;
+  const aHi = ia32e ? (cpu.idtrBaseHi + ((a >>> 0) < (cpu.idtrBaseLo >>> 0) ? 1 : 0)) | 0 : 0;
+  gLo = cpu.mem.read32(a, aHi);
+  gHi = cpu.mem.read32((a + 4) | 0, aHi);
+  gHi2 = ia32e ? cpu.mem.read32((a + 8) | 0, aHi) : 0;
+  const attr = (gHi >>> 8) & 0xffff;
+  const type = attr & (ATTR_S | 0xf);
+  const valid = ia32e ? type === SYS_INT_GATE32 || type === SYS_TRAP_GATE32
+    : type === SYS_INT_GATE32 || type === SYS_TRAP_GATE32 || type === SYS_INT_GATE16 || type === SYS_TRAP_GATE16 || type === SYS_TASK_GATE;
+  if (!valid) raise(Vector.GP, idtErr, `IDT entry for vector ${vector} is not an interrupt, trap or task gate`);
+  if (source === Source.Software && ((attr >> 5) & 3) < cpu.cpl) raise(Vector.GP, (vector << 3) | 2, `INT ${vector}: gate DPL < CPL`);
+  if ((attr & ATTR_P) === 0) raise(Vector.NP, idtErr, `IDT gate for vector ${vector} not present`);
+  const pushError = source === Source.Exception && errorCode >= 0 && hasErrorCode(vector);
+
+  if (type === SYS_TASK_GATE) {
+    // TASK-GATE: an available TSS in the GDT (#GP/#NP with the TSS selector), then the error code on the new stack.
+    const tss = gLo >>> 16;
+    if ((tss & 4) !== 0 || !tryReadDescriptor(cpu, tss, 8)) raise(Vector.GP, (tss & 0xfffc) | ext, 'task gate TSS selector not in the GDT');
+    const t = desc.attr & (ATTR_S | 0xf);
+    if (t !== SYS_TSS32_AVAIL && t !== SYS_TSS16_AVAIL) raise(Vector.GP, (tss & 0xfffc) | ext, 'interrupt task gate leads to a busy or non-TSS descriptor');
+    if ((desc.attr & ATTR_P) === 0) raise(Vector.NP, (tss & 0xfffc) | ext, 'interrupt task TSS not present');
+    taskSwitch(cpu, tss, TaskSwitch.Interrupt, ext, retLo);
+    if (pushError) push(cpu, (cpu.segAttr[Seg.TR] & 8) !== 0 ? 32 : 16, errorCode, 0);
+    if ((cpu.ripLo >>> 0) > (cpu.segLimit[Seg.CS] >>> 0)) raise(Vector.GP, ext, 'interrupt task EIP beyond the CS limit');
+    return;
+  }
+
+  // TRAP-OR-INTERRUPT-GATE: the handler's code segment.
+  const gateSize = ia32e ? 64 : (type & 8) !== 0 ? 32 : 16;
+  const interruptGate = (type & 1) === 0;
+  const cs = gLo >>> 16;
+  const ipLo = ia32e ? (gLo & 0xffff) | (gHi & 0xffff0000) : gateSize === 32 ? (gLo & 0xffff) | (gHi & 0xffff0000) : gLo & 0xffff;
+  const ipHi = ia32e ? gHi2 : 0;
+  const ist = ia32e ? gHi & 7 : 0;
+  if ((cs & 0xfffc) === 0) raise(Vector.GP, ext, 'interrupt gate code segment selector is null');
+  if (!tryReadDescriptor(cpu, cs, 8)) raise(Vector.GP, (cs & 0xfffc) | ext, 'interrupt gate code segment beyond the descriptor table');
+  const c = desc.attr, dpl = (c >> 5) & 3;
+  if ((c & (ATTR_S | TYPE_CODE)) !== (ATTR_S | TYPE_CODE) || dpl > cpu.cpl) raise(Vector.GP, (cs & 0xfffc) | ext, 'interrupt handler segment not code or DPL > CPL');
+  if (ia32e && ((c & ATTR_L) === 0 || (c & ATTR_DB) !== 0)) raise(Vector.GP, (cs & 0xfffc) | ext, 'IA-32e interrupt handler must be 64-bit code');
+  if ((c & ATTR_P) === 0) raise(Vector.NP, (cs & 0xfffc) | ext, 'interrupt handler code segment not present');
+  const csLimit = desc.limit;
+  const v86 = (cpu.flags & EFLAGS_VM) !== 0;
+  const inner = (c & TYPE_CONFORMING) === 0 && dpl < cpu.cpl;
+  if (v86 && !inner) raise(Vector.GP, (cs & 0xfffc) | ext, 'interrupt from virtual-8086 mode to a handler not at CPL 0');
+  if (v86 && dpl !== 0) raise(Vector.GP, (cs & 0xfffc) | ext, 'interrupt from virtual-8086 mode to a handler not at CPL 0');
+  const csSaved = saveCode();
+
+  materialize(cpu);
+  const oldFlags = cpu.flags;
+  const oldCs = cpu.segSel[Seg.CS];
+  const oldSs = cpu.segSel[Seg.SS];
+  const oldSpLo = cpu.lo[Reg.RSP], oldSpHi = cpu.long64 ? cpu.hi[Reg.RSP] : 0;
+  const slot = gateSize;
+  const n = slot >> 3;
+  let newSs = -1, ssLo = 0, ssLimit = 0, ssAttr = 0;
+
+  if (ia32e) {
+    // 64-bit frames: SS:RSP always pushed, the stack aligned to 16 bytes (SDM Vol.3A §6.14.2–6.14.4).
+    if (inner || ist !== 0) {
+      tssStack64(cpu, dpl, ist, ext);
+      frame64(inner ? dpl : oldSs, stk.spLo & ~15, stk.spHi, ext);
+      if (!isCanonical(cpu, stk.spLo, stk.spHi)) raise(Vector.SS, ext, 'IST/RSPn stack pointer non-canonical');
+    } else {
+      frame64(oldSs, oldSpLo & ~15, cpu.hi[Reg.RSP], ext);
+      if (!isCanonical(cpu, oldSpLo, cpu.hi[Reg.RSP])) raise(Vector.SS, ext, 'stack pointer non-canonical');
+    }
+    if (inner) newSs = dpl;
+    frameRoom(cpu, pushError ? 48 : 40);
+    if (!isCanonical(cpu, ipLo, ipHi)) raise(Vector.GP, ext, 'interrupt handler RIP non-canonical');
+    framePush(cpu, 64, oldSs, 0);
+    framePush(cpu, 64, oldSpLo, oldSpHi);
+    framePush(cpu, 64, oldFlags, 0);
+    framePush(cpu, 64, oldCs, 0);
+    framePush(cpu, 64, retLo, cpu.long64 ? retHi : 0);
+    if (pushError) framePush(cpu, 64, errorCode, 0);
+  } else if (inner) {
+    // INTER-PRIVILEGE-LEVEL-INTERRUPT (and INTERRUPT-FROM-VIRTUAL-8086-MODE): SSn:ESPn from the TSS.
+    tssStack(cpu, dpl, ext);
+    const ss = stk.ss;
+    if ((ss & 0xfffc) === 0) raise(Vector.TS, ext, 'inner stack selector in the TSS is null');
+    if (!tryReadDescriptor(cpu, ss, 8) || (ss & 3) !== dpl) raise(Vector.TS, (ss & 0xfffc) | ext, 'inner stack selector invalid or RPL ≠ handler DPL');
+    const sa = desc.attr;
+    if (((sa >> 5) & 3) !== dpl || (sa & (ATTR_S | TYPE_CODE | TYPE_WRITABLE)) !== (ATTR_S | TYPE_WRITABLE)) raise(Vector.TS, (ss & 0xfffc) | ext, 'inner stack segment not writable data at the handler DPL');
+    if ((sa & ATTR_P) === 0) raise(Vector.SS, (ss & 0xfffc) | ext, 'inner stack segment not present');
+    frameNew(ss, stk.spLo, (ss & 0xfffc) | ext);
+    frameRoom(cpu, n * ((v86 ? 9 : 5) + (pushError ? 1 : 0)));
+    markAccessed(cpu);
+    newSs = ss; ssLo = desc.baseLo; ssLimit = desc.limit; ssAttr = desc.attr;
+    if ((ipLo >>> 0) > (csLimit >>> 0)) raise(Vector.GP, ext, 'interrupt handler EIP beyond the CS limit');
+    if (v86) {
+      framePush(cpu, slot, cpu.segSel[Seg.GS], 0);
+      framePush(cpu, slot, cpu.segSel[Seg.FS], 0);
+      framePush(cpu, slot, cpu.segSel[Seg.DS], 0);
+      framePush(cpu, slot, cpu.segSel[Seg.ES], 0);
+    }
+    framePush(cpu, slot, oldSs, 0);
+    framePush(cpu, slot, oldSpLo, 0);
+    framePush(cpu, slot, oldFlags, 0);
+    framePush(cpu, slot, oldCs, 0);
+    framePush(cpu, slot, retLo, 0);
+    if (pushError) framePush(cpu, slot, errorCode, 0);
+  } else {
+    // INTRA-PRIVILEGE-LEVEL-INTERRUPT: the current stack.
+    frameCurrent(cpu, ext);
+    frameRoom(cpu, n * (pushError ? 4 : 3));
+    if ((ipLo >>> 0) > (csLimit >>> 0)) raise(Vector.GP, ext, 'interrupt handler EIP beyond the CS limit');
+    framePush(cpu, slot, oldFlags, 0);
+    framePush(cpu, slot, oldCs, 0);
+    framePush(cpu, slot, retLo, 0);
+    if (pushError) framePush(cpu, slot, errorCode, 0);
+  }
+
+  // Commit: SS:RSP, CS:RIP, CPL, EFLAGS (SDM Vol.2 INT n: TF, VM, RF, NT cleared; IF for interrupt gates).
+  if (newSs >= 0) {
+    if (ia32e) setNull(cpu, Seg.SS, newSs);
+    else {
+      cpu.segSel[Seg.SS] = newSs; cpu.segBaseLo[Seg.SS] = ssLo; cpu.segBaseHi[Seg.SS] = 0;
+      cpu.segLimit[Seg.SS] = ssLimit; cpu.segAttr[Seg.SS] = ssAttr;
+    }
+  }
+  if (frame.width === 32) cpu.hi[Reg.RSP] = 0;
+  frameCommit(cpu);
+  if (v86) for (const s of V86_NULLED) setNull(cpu, s, 0);
+  let f = cpu.flags & ~(FLAG_TF | EFLAGS_VM | FLAG_RF | FLAG_NT);
+  if (interruptGate) f &= ~FLAG_IF;
+  cpu.flags = f;
+  restoreCode(csSaved);
+  loadCs(cpu, cs, inner ? dpl : cpu.cpl);
+  cpu.ripLo = ipLo;
+  cpu.ripHi = ia32e ? ipHi : 0;
+  cpu.halted = false;
+  cpu.attention |= ATTN_MODE;
+}
+const V86_NULLED = [Seg.GS, Seg.FS, Seg.DS, Seg.ES];
+
+// The handler's code descriptor while `desc` is reused for the stack segment.
+const saved = { lo: 0, hi: 0, hi2: 0, hi3: 0, baseLo: 0, limit: 0, attr: 0, addrLo: 0, addrHi: 0 };
+function saveCode(): typeof saved { Object.assign(saved, desc); return saved; }
+function restoreCode(s: typeof saved): void { Object.assign(desc, s); }
+

@@ -6,6 +6,7 @@ import { LazyOp } from './lazyOp';
 import type { Insn } from './insn';
 import type { Mmu } from '../mmu/mmu';
 import { CpuFeatures } from './features';
+import type { CpuEvents } from './events';
 
 /** General registers in SDM encoding order (ModRM.reg/rm with REX.R/B). */
 export enum Reg { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 }
@@ -87,6 +88,31 @@ export class Cpu {
   readonly drHi = new Int32Array(8);
   /** Model-specific registers not kept in a field of their own, keyed by MSR index; values as [lo, hi]. */
   readonly msrs = new Map<number, [number, number]>();
+  // MSRs with fields of their own (msr.ts reads and writes them; SYSCALL/SYSENTER/SWAPGS use them).
+  /** IA32_TIME_STAMP_COUNTER minus virtual time (icount × TSC_PER_INSN), as 64-bit halves: WRMSR 10h sets it. */
+  tscOffsetLo = 0; tscOffsetHi = 0;
+  /** IA32_TSC_AUX (C000_0103h): RDTSCP's ECX, RDPID's result. Bits 63:32 are reserved. */
+  tscAux = 0;
+  /** IA32_KERNEL_GS_BASE (C000_0102h): exchanged with GS.base by SWAPGS. */
+  kernelGsBaseLo = 0; kernelGsBaseHi = 0;
+  /** IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK (C000_0081h–C000_0084h): SYSCALL/SYSRET. */
+  starLo = 0; starHi = 0;
+  lstarLo = 0; lstarHi = 0;
+  cstarLo = 0; cstarHi = 0;
+  sfmask = 0;
+  /** IA32_SYSENTER_CS/ESP/EIP (174h–176h). */
+  sysenterCs = 0;
+  sysenterEspLo = 0; sysenterEspHi = 0;
+  sysenterEipLo = 0; sysenterEipHi = 0;
+  /** IA32_APIC_BASE (1Bh): base FEE0_0000h, BSP (bit 8) and global enable (bit 11) after reset (SDM Vol.3A §11.4.4). */
+  apicBaseLo = 0xfee00900 | 0; apicBaseHi = 0;
+  /** IA32_PAT (277h): the power-up value 0007040600070406h (SDM Vol.3A §12.12.4). */
+  patLo = 0x00070406; patHi = 0x00070406;
+  /** IA32_MISC_ENABLE (1A0h). */
+  miscEnableLo = 0; miscEnableHi = 0;
+
+  /** Debugger listeners (events.ts); null when nobody listens, which costs one null check on rare paths. */
+  events: CpuEvents | null = null;
 
   /** Derived from CR0.PE, EFLAGS.VM, EFER.LMA and CS.D/CS.L by modes.ts: the decoder's code size. */
   codeSize: CodeSize = CodeSize.Bits16;
@@ -144,6 +170,18 @@ export class Cpu {
     this.drLo[6] = 0xffff0ff0 | 0;
     this.drLo[7] = 0x400;
     this.msrs.clear();
+    this.tscOffsetLo = this.tscOffsetHi = 0;
+    this.tscAux = 0;
+    this.kernelGsBaseLo = this.kernelGsBaseHi = 0;
+    this.starLo = this.starHi = this.lstarLo = this.lstarHi = this.cstarLo = this.cstarHi = 0;
+    this.sfmask = 0;
+    this.sysenterCs = this.sysenterEspLo = this.sysenterEspHi = this.sysenterEipLo = this.sysenterEipHi = 0;
+    this.apicBaseLo = 0xfee00900 | 0;
+    this.apicBaseHi = 0;
+    this.patLo = this.patHi = 0x00070406;
+    // Fast strings enabled; branch-trace and PEBS unavailable (SDM Vol.4 Table 2-2, IA32_MISC_ENABLE).
+    this.miscEnableLo = 0x1801;
+    this.miscEnableHi = 0;
     for (let s = 0; s < 8; s++) {
       this.segSel[s] = 0;
       this.segBaseLo[s] = 0;

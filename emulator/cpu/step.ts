@@ -8,6 +8,7 @@ import { Insn, Handler, SPECIALISE } from './insn';
 import { blockFault, translate, TRANSLATE_AFTER } from './translate';
 import { deliverException } from './interrupts';
 import { updateMode } from './modes';
+import { checkModeSwitch, emitException } from './events';
 import { ATTN_CODE, ATTN_HALT, ATTN_MODE, ATTN_STOP, CodeSize, Cpu, Seg } from './state';
 import { CpuFeatures } from './features';
 import { HANDLERS } from './exec/index';
@@ -56,6 +57,8 @@ export class Executor {
   /** Host requests: a device or the debugger sets this and ATTN_STOP. */
   stopRequested = false;
 
+  /** The instruction that set ATTN_MODE, for the mode-switch event. */
+  private modeInsn: Insn | null = null;
   /** Execution breakpoints by linear address ("hi:lo"); blocks are split so one starts at each. */
   private readonly breakpoints = new Set<string>();
   /** The breakpoint block the last run stopped at: the next run executes it instead of stopping again. */
@@ -166,6 +169,8 @@ export class Executor {
           continue;
         }
       }
+      // Mode-changing forms end their block, so the last one run names the cause of a switch.
+      if ((cpu.attention & ATTN_MODE) !== 0 && k > 0) this.modeInsn = block.insns[k - 1];
       cpu.icount += k;
       remaining -= k;
     }
@@ -192,6 +197,10 @@ export class Executor {
     if (a & ATTN_MODE) {
       updateMode(cpu);
       this.cache.flushJumps();
+      if (cpu.events !== null) {
+        checkModeSwitch(cpu, this.modeInsn);
+        this.modeInsn = null;
+      }
     }
     if (a & ATTN_STOP && this.stopRequested) {
       this.stopRequested = false;
@@ -206,6 +215,7 @@ export class Executor {
 
   private fault(e: CpuFault): StopReason {
     const cpu = this.cpu;
+    if (cpu.events !== null) emitException(cpu, e.vector, e.errorCode, cpu.ripLo, cpu.ripHi, e.detail);
     if (this.stopOnException) {
       this.lastException = { vector: e.vector, errorCode: e.errorCode, ripLo: cpu.ripLo, ripHi: cpu.ripHi, detail: e.detail };
       return StopReason.Exception;
@@ -255,11 +265,16 @@ export class Executor {
       const i = new Insn(udHandler, BAD);
       this.fetchLo = lo;
       this.fetchHi = hi;
+      const cr2Lo = cpu.cr2Lo, cr2Hi = cpu.cr2Hi;
       try {
         decode(this.fetch, size, ripLo, ripHi, this.features, i);
       } catch (e) {
         if (insns.length === 0 || !isCpuFault(e)) throw e;
-        break; // the fault belongs to a later instruction: raise it only if execution gets there
+        // The fault belongs to a later instruction: raise it only if execution gets there, and
+        // leave CR2 as it was until then.
+        cpu.cr2Lo = cr2Lo;
+        cpu.cr2Hi = cr2Hi;
+        break;
       }
       i.fn = i.form === BAD ? udHandler : i.form === TOO_LONG ? tooLongHandler : HANDLERS[i.form.id];
       const specialise = SPECIALISE.get(i.fn);

@@ -280,6 +280,7 @@ export function parseForm(row: string, id: number): Form {
       case 'repcc': f.repcc = true; break;
       case 'branch': f.branch = true; break;
       case 'stop': f.stop = true; break;
+      case 'anysize': f.opSize = 0; break; // operand size ignored (MOV CR, LLDT …): the row matches every size
       case 'f': f.flagsWritten = flags(); break;
       case 'u': f.flagsUndefined = flags(); break;
       case 'r': f.flagsRead = flags(); break;

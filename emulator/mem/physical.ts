@@ -98,6 +98,16 @@ export class PhysicalMemory {
     return this.pool[this.frame(pfn, false) + (pa % PAGE_SIZE)];
   }
 
+  /**
+   * Reads a dword as int32 (page-table entries: the walker reads them as two of these, and they may sit
+   * anywhere, above 4 GiB too). Never allocates a frame, so the debugger can use it freely.
+   */
+  read32(pa: number): number {
+    const off = pa % 4 === 0 ? this.frame(Math.floor(pa / PAGE_SIZE), false) : -1;
+    if (off >= 0) return this.view.getInt32(off + (pa % PAGE_SIZE), true);
+    return (this.read8(pa) | (this.read8(pa + 1) << 8) | (this.read8(pa + 2) << 16) | (this.read8(pa + 3) << 24)) | 0;
+  }
+
   write8(pa: number, v: number): void {
     const r = this.mmioAt(pa);
     if (r) {

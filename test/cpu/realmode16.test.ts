@@ -231,12 +231,13 @@ test('far CALL whose pushes would leave the stack segment raises #SS before any 
   assert.equal(m.cpu.segSel[Seg.CS], 0x0100);
 });
 
-test('far transfers in protected mode raise #GP(0) (not emulated yet)', () => {
+test('protected-mode far JMP to a null selector raises #GP(0) (SDM Vol.2 JMP Protected Mode Exceptions)', () => {
   const m = flatMachine(32);
   m.load(0, Uint8Array.of(0xff, 0x2b)); // jmp far [ebx]
   m.cpu.lo[Reg.RBX] = 0x100;
   m.exec.stopOnException = true;
   assert.equal(m.step(), StopReason.Exception);
   assert.equal(m.exec.lastException?.vector, 13);
-  assert.match(m.exec.lastException?.detail ?? '', /protected mode/);
+  assert.equal(m.exec.lastException?.errorCode, 0);
+  assert.match(m.exec.lastException?.detail ?? '', /null selector/);
 });

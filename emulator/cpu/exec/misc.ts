@@ -1,5 +1,6 @@
 // exec/misc.ts: IN, OUT, XLAT, hint NOPs, HLT, CPUID, RDTSC, INT n/INT3/INTO/INT1, UD0/UD1/UD2, BOUND, WAIT, CLI, STI
 // (SDM Vol.2), plus the I/O privilege check shared with INS/OUTS (exec/string.ts).
+import { readTsc } from '../msr';
 import { Access, linear, linearOf, readLinear, setReg8, setReg32, setRegSized } from '../access';
 import { of } from '../flags';
 import { Vector, raise } from '../fault';
@@ -7,7 +8,6 @@ import type { Handler, Insn } from '../insn';
 import { softwareInterrupt } from '../interrupts';
 import { CR0_PE } from '../modes';
 import { ATTN_HALT, ATTN_SHADOW, Cpu, Reg, Seg } from '../state';
-import { TSC_PER_INSN } from '../time';
 import { FLAG_IF } from '../../isa/form';
 
 const CR4_TSD = 1 << 2; // SDM Vol.3A §2.5: RDTSC is privileged when set
@@ -157,15 +157,21 @@ function cpuid(cpu: Cpu): void {
 /** RDTSC (SDM Vol.2 RDTSC): virtual time, see time.ts. #GP(0) when CR4.TSD and CPL > 0. */
 function rdtsc(cpu: Cpu, i: Insn): void {
   if ((cpu.cr4 & CR4_TSD) !== 0 && cpu.cpl > 0 && (cpu.cr0 & CR0_PE) !== 0) raise(Vector.GP, 0, 'RDTSC at CPL > 0 with CR4.TSD');
-  const t = (cpu.icount + i.pos) * TSC_PER_INSN; // instructions retired before this one
-  setReg32(cpu, Reg.RAX, t % 0x100000000 | 0);
-  setReg32(cpu, Reg.RDX, Math.floor(t / 0x100000000) | 0);
+  const lo = readTsc(cpu, i.pos); // virtual time plus the offset a WRMSR to IA32_TIME_STAMP_COUNTER set
+  setReg32(cpu, Reg.RAX, lo);
+  setReg32(cpu, Reg.RDX, cpu.tmpHi);
 }
 
 /** INT n, INT3, INTO, INT1: the return address is the next instruction (SDM Vol.2 INT n). */
 function interrupt(cpu: Cpu, vector: number, i: Insn): void {
-  const why = softwareInterrupt(cpu, vector, i.nextLo);
+  const why = softwareInterrupt(cpu, vector, i.nextLo, i.nextHi, false);
   if (why !== null) raise(Vector.GP, vector * 8 + 2, why);
+}
+
+/** INT1 (ICEBP): like a hardware #DB — no gate DPL check, EXT = 1 in error codes (SDM Vol.2 INT n). */
+function int1(cpu: Cpu, i: Insn): void {
+  const why = softwareInterrupt(cpu, 1, i.nextLo, i.nextHi, true);
+  if (why !== null) raise(Vector.GP, 1 * 8 + 2 + 1, why);
 }
 
 function ud(): void {
@@ -248,7 +254,7 @@ export const handlers: Record<string, Handler> = {
   int3: (cpu, i) => interrupt(cpu, 3, i),
   int_imm8: (cpu, i) => interrupt(cpu, i.immLo & 0xff, i),
   into: (cpu, i) => { if (of(cpu)) interrupt(cpu, 4, i); },
-  int1: (cpu, i) => interrupt(cpu, 1, i),
+  int1,
   ud2: ud,
   ud0_r32_rm32: ud,
   ud1_r32_rm32: ud,

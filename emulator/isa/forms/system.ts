@@ -1,6 +1,6 @@
 // forms/system.ts: instruction-table rows of this group (columns as in ../form.ts).
-// Far transfers (SDM Vol.2 JMP, CALL, RET, IRET): only their real-address and virtual-8086 mode
-// operation is emulated so far; protected and IA-32e mode raise #GP(0) (a known gap).
+// Far transfers (SDM Vol.2 JMP, CALL, RET, IRET) in every mode, and the fast system calls
+// (SYSCALL, SYSRET, SYSENTER, SYSEXIT); handlers in cpu/exec/far.ts.
 export const systemForms: readonly string[] = [
   'jmp_ptr16_16         | o16 EA cd      | JMP ptr16:16      | i64 branch stop gas=ljmpw',
   'jmp_ptr16_32         | o32 EA cp      | JMP ptr16:32      | i64 branch stop gas=ljmpl',
@@ -21,4 +21,8 @@ export const systemForms: readonly string[] = [
   'iret                 | o16 CF         | IRET              | branch stop f=oszapcdit gas=iretw',
   'iretd                | o32 CF         | IRETD             | branch stop f=oszapcdit gas=iretl',
   'iretq                | REX.W CF       | IRETQ             | branch stop f=oszapcdit gas=iretq',
+  'syscall              | 0F 05          | SYSCALL           | branch stop f=oszapcdit',
+  'sysret               | 0F 07          | SYSRET            | branch stop f=oszapcdit',
+  'sysenter             | 0F 34          | SYSENTER          | branch stop f=i',
+  'sysexit              | 0F 35          | SYSEXIT           | branch stop',
 ];
