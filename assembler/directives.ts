@@ -4,6 +4,7 @@ import { Expr, hasDot } from './expr';
 import { Encoded } from './encode';
 import { Cursor, Token } from './lexer';
 import { Parser, parseExprAt } from './parser';
+import { MAX_SECTION_SIZE } from './layout';
 
 /** Data directives and their item size in bytes (x86: .word and .short are 2, .long and .int 4). */
 const DATA: Record<string, number> = {
@@ -119,6 +120,7 @@ export function directive(p: Parser, name: string, c: Cursor, tok: Token): void 
       c.end();
       if (repeat < 0) throw new AsmError('repeat < 0; .fill ignored');
       size = Math.min(size, 8);
+      if (repeat * size > MAX_SECTION_SIZE) throw new AsmError(`.fill of ${repeat * size} bytes is over this assembler's limit of ${MAX_SECTION_SIZE}`);
       const unit: number[] = [];
       for (let k = 0; k < size; k++) unit.push(k < 4 ? Number((BigInt.asUintN(32, value) >> BigInt(8 * k)) & 0xffn) : 0);
       const bytes: number[] = [];

@@ -1,22 +1,31 @@
 // index.ts: the built-in GNU as (AT&T syntax) compatible assembler: assemble() turns source text into
 // sections, symbols and a line table, reporting every error of the file in GAS's words.
-// Covered so far: expressions, labels (numeric locals too), equates, section/data/alignment directives,
-// and every instruction of emulator/isa/table.ts with GAS's encoding choices and branch relaxation.
+// Covered so far: the C preprocessor for .S files (cpp.ts), GAS macros, .rept/.irp, .if and .include
+// (reader.ts), expressions, labels (numeric locals too), equates, section/data/alignment directives, every
+// instruction of emulator/isa/table.ts with GAS's encoding choices and branch relaxation; listings
+// (listing.ts) and ELF images (elf.ts).
 import { Diagnostic, Diagnostics } from './errors';
 import { Unit } from './layout';
 import { nopPadding } from './nops';
 import { LineEntry, SectionOut, SymbolOut, flatBinary, linesOut, sectionsOut, symbolsOut } from './output';
 import { Parser } from './parser';
-import { splitStatements } from './preprocess';
+import { SourceLine, preprocessC } from './cpp';
+import { Reader } from './reader';
+import { formatListing } from './listing';
 
 export interface AssembleOptions {
   /** File name used in diagnostics and the line table. */
   file: string;
-  /** Reads an included file (for .include, not supported yet); null when it does not exist. */
+  /** Reads an included file (#include, .include, and .incbin without readBinary); null when it does not exist. */
   readFile?: (path: string) => string | null;
-  /** Preprocessor definitions (for the C preprocessor, not supported yet). */
+  /** Reads a file's bytes for .incbin; null when it does not exist. */
+  readBinary?: (path: string) => Uint8Array | null;
+  /** -D definitions for the C preprocessor (name → replacement; '' means 1, as `-DNAME` does). */
   defines?: Record<string, string>;
+  /** -I directories, searched after the including file's own directory. */
   includePaths?: string[];
+  /** Run the C preprocessor first; default: when the file name ends in `.S` (as `gcc -c x.S` does). */
+  cpp?: boolean;
   /** Load address of the first section (default 0); later sections follow it. */
   origin?: number;
 }
@@ -27,33 +36,59 @@ export interface AssemblyResult {
   lines: LineEntry[];
   errors: Diagnostic[];
   warnings: Diagnostic[];
+  /** Text written by .print, in order. */
+  printed: string[];
+  /** The source lines assembled, in listing order: after the C preprocessor, .include'd files in place. */
+  source: SourceLine[];
+  /** Each item of each section with the source line the listing shows it at (a macro's call, not its body). */
+  listed: ListedItem[];
+}
+
+export interface ListedItem {
+  section: string;
+  /** Offset in the section. */
+  offset: number;
+  size: number;
+  file: string;
+  line: number;
 }
 
 export function assemble(source: string, options: AssembleOptions): AssemblyResult {
   const diags = new Diagnostics();
   const file = options.file;
   const unit = new Unit(diags, options.origin ?? 0);
+  let lines: SourceLine[] = [];
+  let printed: string[] = [];
+  let listed: ListedItem[] = [];
   try {
     unit.current = unit.section('.text');
     const parser = new Parser(unit, diags, file);
-    for (const st of splitStatements(source)) {
-      if (parser.done) break;
-      try {
-        parser.statement(st);
-      } catch (e) {
-        diags.caught(file, st.line, st.col, e);
-      }
-    }
+    const cpp = options.cpp ?? file.endsWith('.S');
+    lines = cpp ? preprocessC(source, file, options, diags) : source.split('\n').map((text, k) => ({ text, file, line: k + 1 }));
+    const reader = new Reader(parser, diags, options);
+    printed = reader.printed;
+    reader.run(lines);
+    if (lines.length > 1 && lines[lines.length - 1].text === '' && !cpp) lines.pop();
+    const withIncludes = (ls: SourceLine[], depth: number): SourceLine[] => ls.flatMap((l) => {
+      const inc = depth < 100 ? reader.included.get(`${l.file}:${l.line}`) : undefined;
+      return inc ? [l, ...withIncludes(inc, depth + 1)] : [l];
+    });
+    lines = withIncludes(lines, 0);
     unit.layout();
     // GAS 2.40 picks the NOP patterns of code alignment by the code size in force at the end of the file.
     const bytes = unit.emit(unit.mode, nopPadding);
-    return { sections: sectionsOut(unit, bytes), symbols: symbolsOut(unit), lines: linesOut(unit), errors: diags.errors, warnings: diags.warnings };
+    listed = unit.sections.flatMap((s) => s.items.map((it) => {
+      const at = reader.listOf.get(it) ?? it;
+      return { section: s.name, offset: it.addr, size: it.size, file: at.file, line: at.line };
+    }));
+    return { sections: sectionsOut(unit, bytes), symbols: symbolsOut(unit), lines: linesOut(unit), errors: diags.errors, warnings: diags.warnings, printed, source: lines, listed };
   } catch (e) {
     diags.caught(file, 1, 1, e);
-    return { sections: [], symbols: [], lines: [], errors: diags.errors, warnings: diags.warnings };
+    return { sections: [], symbols: [], lines: [], errors: diags.errors, warnings: diags.warnings, printed, source: lines, listed };
   }
 }
 
-export { flatBinary };
+export { flatBinary, formatListing };
+export { elfImage } from './elf';
 export { formatDiagnostic } from './errors';
-export type { Diagnostic, LineEntry, SectionOut, SymbolOut };
+export type { Diagnostic, LineEntry, SectionOut, SymbolOut, SourceLine };

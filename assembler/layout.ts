@@ -58,6 +58,9 @@ export interface Sym {
   busy: boolean;
 }
 
+/** Largest section emitted (16 MiB): far above any boot image, and it bounds time and memory. */
+export const MAX_SECTION_SIZE = 1 << 24;
+
 export class Unit {
   readonly sections: Section[] = [];
   readonly symbols = new Map<string, Sym>();
@@ -217,6 +220,12 @@ export class Unit {
   emit(codeMode: Mode, nops: (count: number, mode: Mode) => number[]): Map<Section, Uint8Array> {
     const out = new Map<Section, Uint8Array>();
     for (const s of this.sections) {
+      if (s.size > MAX_SECTION_SIZE) {
+        const it = s.items.find((x) => x.size > 0) ?? s.items[0];
+        this.diags.error(it?.file ?? '', it?.line ?? 1, it?.col ?? 1, `section ${s.name} is ${s.size} bytes, over this assembler's limit of ${MAX_SECTION_SIZE}`);
+        out.set(s, new Uint8Array(0));
+        continue;
+      }
       const buf = new Uint8Array(s.nobits ? 0 : s.size);
       s.items.forEach((it, k) => {
         try {

@@ -1,7 +1,7 @@
 // mnemonics.ts: the AT&T mnemonics GNU as accepts for each form of the instruction table (read in
 // reverse: the table is the only opcode list). A name maps to candidate forms and, when the name
 // carries a size suffix (GAS manual §9.16.3.1: b, w, l, q), the operand size it asks for.
-import { CC_NAMES, Form } from '../emulator/isa/form';
+import { CC_NAMES, Form, Loc } from '../emulator/isa/form';
 import { FORMS } from '../emulator/isa/table';
 
 export interface Candidate {
@@ -55,9 +55,14 @@ for (const f of FORMS) {
     : [f.mnemonic];
   // SAL is SHL (SDM Vol.2B SAL/SAR/SHL/SHR): GAS encodes sal with /4.
   if (f.mnemonic === 'shl') bases.push('sal');
+  // MOV to/from CRn/DRn ignores the operand size (`anysize` rows): GAS still takes the suffix its general
+  // register implies (movl %cr0,%eax outside 64-bit mode, movq %cr3,%rax in it).
+  const crSize = f.opSize === 0 && f.operands.some((o) => o.loc === Loc.Cr || o.loc === Loc.Dr)
+    ? f.operands.find((o) => o.loc === Loc.Reg || o.loc === Loc.RmReg)?.size ?? 0 : 0;
   for (const base of bases) {
     add(base, f, 0);
     if (!f.gas && f.opSize >= 8 && !/^(movs|stos|lods|scas|cmps|ins|outs)[bwdq]$/.test(base)) add(base + SUFFIX[f.opSize], f, f.opSize);
+    if (crSize) add(base + SUFFIX[crSize], f, crSize);
   }
   if (f.gas) {
     add(f.gas, f, /[bwlq]$/.test(f.gas) && f.opSize >= 16 ? f.opSize : 0);

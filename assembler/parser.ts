@@ -24,7 +24,7 @@ export class Parser {
   stmt: Statement = { line: 0, col: 1, text: '' };
   done = false;
 
-  constructor(readonly unit: Unit, readonly diags: Diagnostics, readonly file: string) {}
+  constructor(readonly unit: Unit, readonly diags: Diagnostics, public file: string) {}
 
   /** Name of a numeric local label: `N:` defines instance k, `Nb` is the latest, `Nf` the next. */
   localRef = (n: bigint, dir: string, col: number): string => {

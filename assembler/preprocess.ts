@@ -1,6 +1,6 @@
 // preprocess.ts: turns source text into statements: removes comments (`#` to end of line and /* … */,
 // GAS manual §3.3 "Comments" and §9.16.3 for i386) and splits lines at `;` (§3.5 "Statements").
-// The C preprocessor, macros, .rept/.irp and .if* are not handled yet.
+// Used per line by reader.ts, after the C preprocessor (cpp.ts) when the source is a .S file.
 
 export interface Statement {
   /** 1-based source line. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 /** Why GNU as/ld/objcopy cannot be used, or null when they run. */
 export function gasMissing(): string | null {
-  for (const tool of ['as', 'ld', 'objcopy']) {
+  for (const tool of ['as', 'ld', 'objcopy', 'gcc']) {
     try {
       execFileSync(tool, ['--version'], { stdio: 'ignore' });
     } catch {
@@ -27,10 +27,33 @@ export interface GasResult {
 export function gasText(source: string): GasResult {
   const dir = mkdtempSync(join(tmpdir(), 'trampoline-gas-'));
   try {
-    const src = join(dir, 'in.S'), obj = join(dir, 'in.o'), elf = join(dir, 'out.elf'), bin = join(dir, 'out.bin');
+    const src = join(dir, 'in.S');
     writeFileSync(src, source);
+    return toolText('as', src, [], dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Assembles a file in place (so includes resolve beside it) with `as` (a .s: GAS only) or
+ * `gcc -c -x assembler-with-cpp` (a .S: C preprocessor first, as `gcc -c x.S` does), then links .text at 0.
+ */
+export function fileText(path: string, args: string[], cwd: string): GasResult {
+  const dir = mkdtempSync(join(tmpdir(), 'trampoline-gas-'));
+  try {
+    return toolText(path.endsWith('.S') ? 'gcc' : 'as', path, args, dir, cwd);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function toolText(tool: 'as' | 'gcc', src: string, args: string[], dir: string, cwd = dir): GasResult {
+  {
+    const obj = join(dir, 'in.o'), elf = join(dir, 'out.elf'), bin = join(dir, 'out.bin');
     try {
-      execFileSync('as', ['--64', '-o', obj, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const argv = tool === 'as' ? ['--64', ...args, '-o', obj, src] : ['-c', '-x', 'assembler-with-cpp', ...args, '-o', obj, src];
+      execFileSync(tool, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
     } catch (e) {
       return { text: null, stderr: String((e as { stderr?: Buffer }).stderr ?? e) };
     }
@@ -41,8 +64,6 @@ export function gasText(source: string): GasResult {
       return { text: null, stderr: `ld: ${String((e as { stderr?: Buffer }).stderr ?? e)}` };
     }
     return { text: new Uint8Array(readFileSync(bin)), stderr: '' };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
