@@ -146,7 +146,8 @@ export function runBootElf(elf: Uint8Array, maxInstructions = 20_000_000): BootR
 
   const cpu = m.cpu;
   cpu.reset();
-  cpu.cr0 |= CR0_PE;
+  // As a PC BIOS and GRUB leave it: caches enabled (CD = NW = 0), ET set, protection on, paging off.
+  cpu.cr0 = 0x10 | CR0_PE;
   for (let s = 0; s < 6; s++) {
     cpu.segSel[s] = s === Seg.CS ? 0x10 : 0x18;
     cpu.segBaseLo[s] = 0;
