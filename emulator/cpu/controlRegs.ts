@@ -6,7 +6,7 @@ import { Vector, raise } from './fault';
 import type { Insn } from './insn';
 import { emitCrWrite } from './events';
 import { ATTR_L, CR0_PE, CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, EFER_LME } from './modes';
-import { ATTN_MODE, Cpu, Seg } from './state';
+import { ATTN_IRQ, ATTN_MODE, Cpu, Seg } from './state';
 import { paePdpteReserved } from '../mmu/pageWalk';
 
 // CR0 bits (SDM Vol.3A §2.5, Figure 2-7).
@@ -204,6 +204,7 @@ export function writeCr8(cpu: Cpu, lo: number, hi: number, i: Insn | null): void
   if (hi !== 0 || (lo & ~0xf) !== 0) raise(Vector.GP, 0, 'mov to CR8: reserved bits 63:4 set');
   const old = cpu.cr8;
   cpu.cr8 = lo;
+  cpu.attention |= ATTN_IRQ; // a lower priority may let a pending APIC interrupt through (machine.ts)
   if (cpu.events !== null) emitCrWrite(cpu, 'cr8', old, 0, lo, 0, i);
 }
 

@@ -56,6 +56,16 @@ export function softwareInterrupt(cpu: Cpu, vector: number, nextLo: number, next
   return null;
 }
 
+/**
+ * Fault-class exceptions (SDM Vol.3A Table 6-1): those whose saved EIP is the faulting instruction. #DB is
+ * left out (a fault only for instruction breakpoints, which push RF as it is), #DF and #MC are aborts.
+ */
+function faultClass(v: number): boolean {
+  return v === Vector.DE || v === Vector.BR || v === Vector.UD || v === Vector.NM || v === Vector.TS || v === Vector.NP ||
+    v === Vector.SS || v === Vector.GP || v === Vector.PF || v === Vector.MF || v === Vector.AC || v === Vector.XM ||
+    v === Vector.VE || v === Vector.CP;
+}
+
 /** Contributory exceptions (SDM Vol.3A Table 6-4): #DE, #TS, #NP, #SS, #GP (and #CP). */
 function contributory(v: number): boolean {
   return v === Vector.DE || v === Vector.TS || v === Vector.NP || v === Vector.SS || v === Vector.GP || v === Vector.CP;
@@ -186,7 +196,10 @@ function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: S
   const csSaved = saveCode();
 
   materialize(cpu);
-  const oldFlags = cpu.flags;
+  // The RF image pushed (SDM Vol.3A §18.3.1.1): 1 for fault-class exceptions, 0 for INT n/INT3/INTO/INT1
+  // (RF is cleared as the instruction starts), the current RF for external interrupts and the rest.
+  const oldFlags = source === Source.Exception && faultClass(vector) ? cpu.flags | FLAG_RF
+    : source === Source.Software || source === Source.Int1 ? cpu.flags & ~FLAG_RF : cpu.flags;
   const oldCs = cpu.segSel[Seg.CS];
   const oldSs = cpu.segSel[Seg.SS];
   const oldSpLo = cpu.lo[Reg.RSP], oldSpHi = cpu.long64 ? cpu.hi[Reg.RSP] : 0;
@@ -259,6 +272,8 @@ function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: S
     }
   }
   if (frame.width === 32) cpu.hi[Reg.RSP] = 0;
+  // A 16-bit inner stack changes SP only: ESP[31:16] come from ESPn in the TSS, never from the outer ESP.
+  else if (frame.width === 16 && newSs >= 0) cpu.lo[Reg.RSP] = stk.spLo;
   frameCommit(cpu);
   if (v86) for (const s of V86_NULLED) setNull(cpu, s, 0);
   let f = cpu.flags & ~(FLAG_TF | EFLAGS_VM | FLAG_RF | FLAG_NT);

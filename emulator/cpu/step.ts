@@ -6,10 +6,11 @@ import { CodeCache, Block } from './codeCache';
 import { CpuFault, Vector, isCpuFault, raise } from './fault';
 import { Insn, Handler, SPECIALISE } from './insn';
 import { blockFault, translate, TRANSLATE_AFTER } from './translate';
-import { deliverException } from './interrupts';
+import { deliverException, deliverInterrupt } from './interrupts';
 import { updateMode } from './modes';
 import { checkModeSwitch, emitException } from './events';
-import { ATTN_CODE, ATTN_HALT, ATTN_MODE, ATTN_STOP, CodeSize, Cpu, Seg } from './state';
+import { ATTN_CODE, ATTN_HALT, ATTN_IRQ, ATTN_MODE, ATTN_SHADOW, ATTN_STOP, CodeSize, Cpu, Seg } from './state';
+import { FLAG_IF } from '../isa/form';
 import { CpuFeatures } from './features';
 import { HANDLERS } from './exec/index';
 import './exec/moveFast'; // registers specialised MOV variants (SPECIALISE)
@@ -26,6 +27,25 @@ export enum StopReason {
   /** A guest exception, when Executor.stopOnException is set (before delivery). */
   Exception = 'exception',
   TripleFault = 'triple-fault',
+  /** The guest wrote the exit port (0xF4): Machine.exitCode holds (V << 1) | 1. */
+  Exit = 'exit',
+  /** The guest asked the chipset for a reset (port 0x92 bit 0, the 8042's reset pulse). */
+  Reset = 'reset',
+}
+
+/**
+ * What the run loop needs from the machine's interrupt controllers and timers (machine.ts provides it).
+ * Times are virtual: instruction counts (cpu.icount).
+ */
+export interface Platform {
+  /** Delivers timer events up to `icount`. */
+  advanceTo(icount: number): void;
+  /** When the next device event is due after `icount` (Infinity: none): the loop looks again then. */
+  nextEventAt(icount: number): number;
+  /** As nextEventAt, counting only events that can interrupt the processor (for HLT): Infinity if none can. */
+  wakeAt(icount: number): number;
+  /** The interrupt acknowledge cycle, called with IF=1 outside a shadow: a vector, or -1 when none is pending. */
+  acknowledge(): number;
 }
 
 /** The exception that stopped a run with StopReason.Exception or TripleFault. */
@@ -56,6 +76,22 @@ export class Executor {
   stopDetail = '';
   /** Host requests: a device or the debugger sets this and ATTN_STOP. */
   stopRequested = false;
+  /** The reason the requested stop returns. */
+  private stopReason = StopReason.Stop;
+  /** Interrupt controllers and timers; null: no external interrupts (HLT always stops). */
+  platform: Platform | null = null;
+  /** The virtual time the platform next needs looking at. */
+  private deadline = Infinity;
+  /** cpu.icount after an instruction that opened an interrupt shadow (STI, MOV SS, POP SS): -1 when none. */
+  private shadowAt = -1;
+  /** An NMI is waiting; NMIs are blocked from delivery of one until the next IRET (SDM Vol.3A §6.7.1). */
+  private nmiPending = false;
+  private nmiBlocked = false;
+  /**
+   * The block being executed, for now(): null between blocks. The run loop stores it before and clears it
+   * after each block (two stores per block, nothing per instruction).
+   */
+  private running: Block | null = null;
 
   /** The instruction that set ATTN_MODE, for the mode-switch event. */
   private modeInsn: Insn | null = null;
@@ -84,11 +120,38 @@ export class Executor {
     };
   }
 
-  /** Requests that a running `run` return StopReason.Stop after the current instruction. */
-  requestStop(detail: string): void {
+  /** Requests that a running `run` return `reason` (StopReason.Stop by default) after the current instruction. */
+  requestStop(detail: string, reason: StopReason = StopReason.Stop): void {
     this.stopRequested = true;
     this.stopDetail = detail;
+    this.stopReason = reason;
     this.cpu.attention |= ATTN_STOP;
+  }
+
+  /** Raises NMI (vector 2): delivered at the next instruction boundary whatever IF, unless an NMI handler is running. */
+  nmi(): void {
+    this.nmiPending = true;
+    this.cpu.attention |= ATTN_IRQ;
+  }
+
+  /**
+   * Exact virtual time, for devices read or written in the middle of a block: cpu.icount counts the
+   * instructions of finished blocks only, so this adds the position in the running block of the
+   * instruction executing now. The loop stores RIP = that instruction's nextLo/nextHi before its handler;
+   * block addresses never repeat, so the instruction is the one whose next RIP matches. Port I/O is exact
+   * always. A memory-mapped access from a handler in RIP_FREE inside a translated block finds RIP still at
+   * an earlier instruction (translate.ts stores it only before other handlers), so it reads a time up to
+   * a block's length early — the same on every run, as translation itself is deterministic.
+   */
+  now(): number {
+    const cpu = this.cpu;
+    const b = this.running;
+    if (b === null) return cpu.icount;
+    const insns = b.insns;
+    for (let k = 0; k < insns.length; k++) {
+      if (insns[k].nextLo === cpu.ripLo && insns[k].nextHi === cpu.ripHi) return cpu.icount + k;
+    }
+    return cpu.icount;
   }
 
   /** Adds an execution breakpoint at a linear address. Costs nothing on blocks without one. */
@@ -110,12 +173,44 @@ export class Executor {
   run(maxInstructions: number): StopReason {
     const cpu = this.cpu;
     let remaining = maxInstructions;
+    // With a platform, the budget beyond the next device event is held back: when `remaining` runs out
+    // while some is held, the loop services the devices instead of stopping. So devices cost nothing per
+    // block, and their events arrive at the exact instruction count.
+    let held = 0;
+    if (this.platform !== null) cpu.attention |= ATTN_IRQ; // look at the devices (and pending interrupts) first
     for (;;) {
       if (cpu.attention !== 0) {
         const r = this.service();
-        if (r !== StopReason.None) return r;
+        if (r !== StopReason.None) {
+          if (r !== StopReason.Halt || this.platform === null || (cpu.flags & FLAG_IF) === 0) return r;
+          // HLT with IF=1: virtual time skips to the next event that can interrupt (no instructions retire,
+          // but icount — and so the TSC — jumps, as time passes on real hardware while halted). The skip
+          // counts against the budget. Nothing left to wake the processor: it stays halted (exit status 0).
+          const wake = this.platform.wakeAt(cpu.icount);
+          if (wake === Infinity) return r;
+          const budget = remaining + held > 0 ? remaining + held : 0;
+          const skip = wake > cpu.icount ? wake - cpu.icount : 1;
+          if (skip > budget) { cpu.icount += budget; return StopReason.Limit; }
+          cpu.icount += skip;
+          remaining = budget - skip;
+          held = 0;
+          cpu.attention |= ATTN_IRQ;
+          continue;
+        }
+        if (this.platform !== null) {
+          remaining += held;
+          const until = this.deadline - cpu.icount;
+          held = until < remaining ? remaining - until : 0;
+          remaining -= held;
+        }
       }
-      if (remaining <= 0) return StopReason.Limit;
+      if (remaining <= 0) {
+        if (held <= 0) return StopReason.Limit;
+        remaining += held; // a device event is due
+        held = 0;
+        cpu.attention |= ATTN_IRQ;
+        continue;
+      }
       let block: Block;
       try {
         block = this.blockAtRip();
@@ -137,6 +232,7 @@ export class Executor {
       let fn = block.fn;
       if (fn === null && ++block.runs > TRANSLATE_AFTER) fn = block.fn = translate(block);
       let k = 0;
+      this.running = block;
       if (fn !== null && insns.length <= remaining) {
         try {
           k = fn(cpu);
@@ -172,6 +268,7 @@ export class Executor {
       // Mode-changing forms end their block, so the last one run names the cause of a switch.
       if ((cpu.attention & ATTN_MODE) !== 0 && k > 0) this.modeInsn = block.insns[k - 1];
       cpu.icount += k;
+      this.running = null;
       remaining -= k;
     }
   }
@@ -179,6 +276,7 @@ export class Executor {
   /** The instruction at index k of the block faulted: k instructions retired, and it restarts (SDM Vol.3A §6.5). */
   private blockFaulted(block: Block, k: number, e: CpuFault): StopReason {
     const cpu = this.cpu;
+    this.running = null;
     if (k === 0) { cpu.ripLo = block.ripLo; cpu.ripHi = block.ripHi; }
     else { cpu.ripLo = block.insns[k - 1].nextLo; cpu.ripHi = block.insns[k - 1].nextHi; }
     cpu.icount += k;
@@ -202,14 +300,63 @@ export class Executor {
         this.modeInsn = null;
       }
     }
+    if (a & ATTN_SHADOW) this.shadowAt = cpu.icount;
     if (a & ATTN_STOP && this.stopRequested) {
       this.stopRequested = false;
-      return StopReason.Stop;
+      return this.stopReason;
+    }
+    const p = this.platform;
+    let look = (a & (ATTN_IRQ | ATTN_HALT | ATTN_SHADOW)) !== 0;
+    if (p !== null && (look || cpu.icount >= this.deadline)) {
+      p.advanceTo(cpu.icount);
+      this.deadline = p.nextEventAt(cpu.icount);
+      look = true;
+    }
+    if (look && (p !== null || this.nmiPending)) {
+      if (cpu.icount === this.shadowAt) {
+        // SDM Vol.2 STI, Vol.3A §6.8.3: the instruction after STI / MOV SS / POP SS runs before any
+        // interrupt is recognised; look again after it.
+        cpu.attention |= ATTN_IRQ;
+      } else if (this.nmiPending && !this.nmiBlocked) {
+        this.nmiPending = false;
+        this.nmiBlocked = true;
+        const r = this.deliverExternal(2);
+        if (r !== StopReason.None) return r;
+      } else if (p !== null && (cpu.flags & FLAG_IF) !== 0) {
+        const v = p.acknowledge();
+        if (v >= 0) {
+          const r = this.deliverExternal(v);
+          if (r !== StopReason.None) return r;
+        }
+      }
     }
     if (cpu.halted) {
       cpu.attention |= ATTN_HALT; // stay halted until an interrupt wakes the processor
       return StopReason.Halt;
     }
+    return StopReason.None;
+  }
+
+  /**
+   * Delivers an external interrupt or NMI at an instruction boundary (SDM Vol.3A §6.8): real mode through
+   * the IVT, protected and IA-32e mode through the IDT (interrupts.ts), waking a halted processor.
+   */
+  private deliverExternal(vector: number): StopReason {
+    const cpu = this.cpu;
+    let r: string | null;
+    try {
+      r = deliverInterrupt(cpu, vector, true);
+    } catch (nested) {
+      if (!isCpuFault(nested)) throw nested;
+      r = `${nested.detail || 'a fault'} (vector ${nested.vector}) while delivering external interrupt ${vector}`;
+    }
+    if (r !== null) {
+      this.lastException = { vector, errorCode: -1, ripLo: cpu.ripLo, ripHi: cpu.ripHi, detail: r };
+      return StopReason.TripleFault;
+    }
+    cpu.halted = false;
+    // Through a trap gate IF stays 1: another interrupt may follow the handler's first instruction.
+    cpu.attention |= (cpu.flags & FLAG_IF) !== 0 ? ATTN_MODE | ATTN_IRQ : ATTN_MODE;
     return StopReason.None;
   }
 
@@ -279,6 +426,15 @@ export class Executor {
       i.fn = i.form === BAD ? udHandler : i.form === TOO_LONG ? tooLongHandler : HANDLERS[i.form.id];
       const specialise = SPECIALISE.get(i.fn);
       if (specialise !== undefined) i.fn = specialise(i);
+      if (i.form.name.startsWith('iret')) {
+        // IRET ends NMI blocking (SDM Vol.3A §6.7.1): wrapped once per decoded IRET, so no other cost.
+        const iret = i.fn;
+        i.fn = (c, x) => {
+          iret(c, x);
+          this.nmiBlocked = false;
+          if (this.nmiPending) c.attention |= ATTN_IRQ; // a held NMI is delivered now
+        };
+      }
       i.pos = insns.length;
       insns.push(i);
       const len = Math.min(i.len, 15);

@@ -6,7 +6,7 @@ import { Seg } from '../../emulator/cpu/state';
 import { CR0_PE, EFER_LMA, EFER_LME, ATTR_DB, ATTR_L } from '../../emulator/cpu/modes';
 
 export function flatMachine(bits: 16 | 32 | 64, memory = 64 * 1024 * 1024): Machine {
-  const m = new Machine({ memory });
+  const m = new Machine({ memory, devices: false }); // instruction tests: ports float, nothing interrupts
   const cpu = m.cpu;
   cpu.reset();
   if (bits === 16) {
