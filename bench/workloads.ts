@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Machine } from '../emulator/machine';
 import { flat64Machine, GuestRun, runGuest } from '../cli/demo';
+import { CR0_PE, CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, EFER_LME } from '../emulator/cpu/modes';
+import { MODE_4LEVEL, MODE_5LEVEL } from '../emulator/mmu/pageWalk';
 
 /** The repository root: the nearest folder above this file with Trampoline's package.json. */
 export function repoRoot(): string {
@@ -160,4 +162,55 @@ export function cWorkloadMachine(elf: Buffer): Machine {
 /** Runs a prepared machine to its HLT (at most maxInstructions). */
 export function runToHalt(m: Machine, maxInstructions: number): GuestRun {
   return runGuest(m, maxInstructions);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paging for the bench: identity-mapped 4-level or 5-level page tables built in guest memory.
+
+/** Physical address of the page tables (48 MiB: above both workloads' code, data and stack). */
+export const PAGE_TABLES_AT = 0x3000000;
+const PTE_P = 1, PTE_RW = 2, PTE_PS = 0x80;
+
+/** What the bench's page tables map, for the report. */
+export const PAGING_LAYOUT = '4 KiB pages for 0–2 MiB (one page table), 2 MiB pages from 2 MiB to the end of RAM (one page directory)';
+
+/**
+ * Turns paging on in a flat 64-bit machine (already in IA-32e mode with EFER.LME/LMA set and CR0.PE=1):
+ * builds identity-mapped tables at PAGE_TABLES_AT — 4 KiB pages for the first 2 MiB, 2 MiB pages above up
+ * to the end of RAM (at most 1 GiB: one page directory) — then sets CR3, CR4.PAE (and CR4.LA57 for 5
+ * levels) and CR0.PG as a boot loader's MOV to CR would leave them, and tells the MMU (setPagingState).
+ * Levels (SDM Vol.3A §4.5): PML5 → PML4 → PDPT → PD → PT; each table is one 4 KiB page.
+ */
+export function enablePaging(m: Machine, levels: 4 | 5): void {
+  const ram = Math.min(m.phys.lowRam, 1 << 30);
+  const base = PAGE_TABLES_AT;
+  // Table order from the top: [PML5], PML4, PDPT, PD, PT.
+  const tables = levels === 5 ? 5 : 4;
+  const img = new Uint8Array(tables * 4096);
+  const v = new DataView(img.buffer);
+  const at = (k: number): number => base + k * 4096; // physical address of table k
+  const set = (table: number, index: number, value: number): void => {
+    v.setUint32(table * 4096 + index * 8, value >>> 0, true);
+    v.setUint32(table * 4096 + index * 8 + 4, 0, true);
+  };
+  let t = 0;
+  if (levels === 5) { set(t, 0, at(t + 1) | PTE_P | PTE_RW); t++; } // PML5[0] → PML4
+  set(t, 0, at(t + 1) | PTE_P | PTE_RW); t++; // PML4[0] → PDPT
+  set(t, 0, at(t + 1) | PTE_P | PTE_RW); t++; // PDPT[0] → PD
+  const pd = t, pt = t + 1;
+  set(pd, 0, at(pt) | PTE_P | PTE_RW); // PD[0] → PT: 4 KiB pages for 0–2 MiB
+  for (let k = 1; k < ram / 0x200000; k++) set(pd, k, (k * 0x200000) | PTE_P | PTE_RW | PTE_PS);
+  for (let k = 0; k < 512; k++) set(pt, k, (k * 4096) | PTE_P | PTE_RW);
+  m.load(base, img);
+  const cpu = m.cpu;
+  cpu.cr3Lo = base;
+  cpu.cr3Hi = 0;
+  // CR4.PAE is required for IA-32e paging, LA57 selects 5 levels (§4.1.1); LA57 must be set before
+  // CR0.PG since MOV to CR4 cannot change it with IA-32e mode active.
+  cpu.cr4 |= CR4_PAE | (levels === 5 ? CR4_LA57 : 0);
+  cpu.efer |= EFER_LME | EFER_LMA;
+  cpu.cr0 |= CR0_PE | CR0_PG;
+  m.stateChanged();
+  cpu.mem.setPagingState(cpu, true);
+  if (m.mem.walker.mode !== (levels === 5 ? MODE_5LEVEL : MODE_4LEVEL)) throw new Error(`paging mode ${m.mem.walker.mode} after enabling ${levels}-level paging`);
 }
