@@ -165,7 +165,11 @@ export function encode(sel: Selected, ctx: EncodeContext): Encoded {
     if (!a) return;
     if (a.t === 'reg') regs.push(a.reg);
     if (a.t === 'mem') {
-      if (a.seg >= 0) prefixes.push(SEG_PREFIX[a.seg]);
+      // GAS omits an override naming the segment the ModRM operand uses anyway: SS for an (e/r)sp or
+      // (e/r)bp base, else DS (SDM Vol.1 §3.7.4; binutils' x86-64-segovr test).
+      const modrm = o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar;
+      const defaultSeg = a.base && (a.base.num === 4 || a.base.num === 5) ? 2 : 3;
+      if (a.seg >= 0 && !(modrm && a.seg === defaultSeg)) prefixes.push(SEG_PREFIX[a.seg]);
       if (a.base) regs.push(a.base);
       if (a.index) regs.push(a.index);
     }

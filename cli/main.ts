@@ -1,6 +1,7 @@
 // main.ts: the `trampoline` command line — a table of subcommands (demo for now; run, asm, disasm, pt,
 // dap and lsp will be added as rows of COMMANDS).
 import { demoCommand } from './demo';
+import { disasmCommand } from './disasm';
 
 interface Command {
   /** One line for the usage text: arguments after the command name. */
@@ -12,6 +13,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   demo: { args: '', summary: 'run a small 64-bit program on the emulator core and print its output', run: () => demoCommand() },
+  disasm: { args: '<file> [--syntax att|intel] [--start ADDR] [--bits 16|32|64]', summary: 'disassemble a raw binary like objdump -d', run: (argv) => disasmCommand(argv) },
 };
 
 function version(): string {

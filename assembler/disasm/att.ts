@@ -49,12 +49,12 @@ function pair(lo: number, hi: number): bigint {
 }
 
 /** Legacy prefixes present in the bytes (before REX/opcode). */
-function scanPrefixes(bytes: ArrayLike<number> | undefined, mode: number): { osp: boolean; asp: boolean; seg: number } {
-  const r = { osp: false, asp: false, seg: -1 };
+function scanPrefixes(bytes: ArrayLike<number> | undefined, mode: number): { osp: boolean; asp: boolean; seg: number; osps: number } {
+  const r = { osp: false, asp: false, seg: -1, osps: 0 };
   if (!bytes) return r;
   for (let k = 0; k < bytes.length && k < 15; k++) {
     const b = bytes[k];
-    if (b === 0x66) r.osp = true;
+    if (b === 0x66) { r.osp = true; r.osps++; }
     else if (b === 0x67) r.asp = true;
     else if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e) r.seg = (b >> 3) & 3;
     else if (b === 0x64 || b === 0x65) r.seg = b - 0x60;
@@ -117,8 +117,10 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
       default: text = `outs${sfx} ${src},(%dx)`; break;
     }
     if (insn.rep) prefixes.push(insn.rep === 0xf2 ? 'repnz' : form.repcc ? 'repz' : 'rep');
-    // INS/OUTS have no 64-bit form: a REX.W there changes nothing and objdump names it.
-    if (insn.rex & 8 && (base === 'ins' || base === 'outs')) prefixes.push('rex.W');
+    // REX.W overrides 66h (SDM Vol.2 §2.2.1.2): objdump names the unused 66h.
+    if (px.osp && insn.rex & 8) prefixes.unshift('data16');
+    // INS/OUTS have no 64-bit form and R/X/B select nothing here: objdump names such a REX.
+    prefixes.push(...stringRex(insn, base));
     return finish(prefixes, text);
   }
 
@@ -171,8 +173,11 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
     if (insn.base < 0 && insn.index < 0) {
       // Absolute [disp32]; through a SIB byte objdump shows the empty index as %eiz in 32-bit code.
       const a = hex(BigInt.asUintN(asz, BigInt.asIntN(32, disp)));
-      if (sib && mode === 32 && !asp) { aspUsed = true; return `${seg}${a}(,%eiz,${1 << insn.scale})`; }
-      if (sib && mode === 64 && asp) { aspUsed = true; return `${seg}${a}(,%eiz,${1 << insn.scale})`; }
+      // With the empty index shown, the displacement prints signed, as any base+disp does.
+      const sd = signedHex(BigInt.asIntN(32, disp));
+      if (sib && mode === 32 && !asp) { aspUsed = true; return `${seg}${sd}(,%eiz,${1 << insn.scale})`; }
+      if (sib && mode === 64 && asp) { aspUsed = true; return `${seg}${sd}(,%eiz,${1 << insn.scale})`; }
+      if (sib && mode === 64 && insn.scale !== 0) { aspUsed = true; return `${seg}${sd}(,%riz,${1 << insn.scale})`; }
       aspUsed = !asp;
       return seg + a;
     }
@@ -276,7 +281,10 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
   if (segOv >= 0 && !segUsed) prefixes.push(SREG_NAMES[segOv]);
   if (asp && !aspUsed && !memOperand) prefixes.push(insn.addrSize === 16 ? 'addr16' : 'addr32');
   else if (asp && !aspUsed) prefixes.push(insn.addrSize === 16 ? 'addr16' : 'addr32');
-  if (px.osp && !ospUsed && form.prefix !== 0x66 &&
+  // REX.W overrides 66h (SDM Vol.2 §2.2.1.2) and a repeated 66h counts once: objdump names the unused ones.
+  const unused66 = px.osps - 1 + (px.osp && mode === 64 && insn.rex & 8 && form.prefix !== 0x66 ? 1 : 0);
+  for (let k = 0; k < unused66; k++) prefixes.unshift('data16');
+  if (unused66 > 0) { /* named above */ } else if (px.osp && !ospUsed && form.prefix !== 0x66 &&
     (insn.opSize === 8 || form.opSize === 0 || ops.some((o) => o.loc === Loc.Sreg) && memOperand)) {
     prefixes.push(mode === 16 ? 'data32' : 'data16');
   }
@@ -310,6 +318,19 @@ function rexUsed(insn: Insn, form: Form, ops: readonly Operand[]): boolean {
     return ops.some((o) => o.size === 8 && n(o) >= 4 && n(o) < 8 || o.loc === Loc.Rm && o.regSize === 8 && insn.mod === 3 && insn.rm >= 4 && insn.rm < 8);
   }
   return true;
+}
+
+/**
+ * The REX word objdump prints on a string instruction: R, X and B select nothing there, nor does W on
+ * INS/OUTS (no 64-bit form); when any bit is unused the whole prefix is named.
+ */
+export function stringRex(insn: Insn, base: string): string[] {
+  const rex = insn.rex;
+  if (!rex) return [];
+  const unused = (rex & 7) !== 0 || (rex & 15) === 0 || (rex & 8 && (base === 'ins' || base === 'outs'));
+  if (!unused) return [];
+  const bits = ['W', 'R', 'X', 'B'].filter((_, k) => rex & (8 >> k)).join('');
+  return [bits ? `rex.${bits}` : 'rex'];
 }
 
 function finish(prefixes: string[], text: string): string {
