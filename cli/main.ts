@@ -1,6 +1,6 @@
 // main.ts: the `trampoline` command line — a table of subcommands (demo for now; run, asm, disasm, pt,
 // dap and lsp will be added as rows of COMMANDS).
-import { demoCommand } from './demo';
+import { lvl5Demo } from './lvl5Demo';
 import { disasmCommand } from './disasm';
 
 interface Command {
@@ -12,7 +12,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  demo: { args: '', summary: 'run a small 64-bit program on the emulator core and print its output', run: () => demoCommand() },
+  demo: { args: '', summary: "run the seed's 4- to 5-level paging trampoline above 4 GiB and show its mode switches", run: () => lvl5Demo() },
   disasm: { args: '<file> [--syntax att|intel] [--start ADDR] [--bits 16|32|64]', summary: 'disassemble a raw binary like objdump -d', run: (argv) => disasmCommand(argv) },
 };
 

@@ -67,7 +67,7 @@ export function emitCrWrite(cpu: Cpu, register: CrName, oldLo: number, oldHi: nu
   const ev = cpu.events;
   if (ev === null) return;
   const [ripLo, ripHi] = insnRip(i);
-  ev.crWrite({ register, oldLo, oldHi, newLo, newHi, ripLo, ripHi, mnemonic: i === null ? '' : i.form.mnemonic });
+  ev.crWrite({ register, oldLo, oldHi, newLo, newHi, ripLo, ripHi, mnemonic: i === null ? '' : i.form.gas ?? i.form.mnemonic });
 }
 
 /**
@@ -82,7 +82,7 @@ export function checkModeSwitch(cpu: Cpu, i: Insn | null): void {
   const mode = cpuMode(cpu), paging = pagingMode(cpu);
   if (mode === s.mode && paging === s.paging) return;
   const [ripLo, ripHi] = insnRip(i);
-  const e: ModeSwitchEvent = { fromMode: s.mode, toMode: mode, fromPaging: s.paging, toPaging: paging, mnemonic: i === null ? '' : i.form.mnemonic, ripLo, ripHi };
+  const e: ModeSwitchEvent = { fromMode: s.mode, toMode: mode, fromPaging: s.paging, toPaging: paging, mnemonic: i === null ? '' : i.form.gas ?? i.form.mnemonic, ripLo, ripHi };
   s.mode = mode;
   s.paging = paging;
   ev.modeSwitch(e);
