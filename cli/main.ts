@@ -2,6 +2,7 @@
 // dap and lsp will be added as rows of COMMANDS).
 import { lvl5Demo } from './lvl5Demo';
 import { disasmCommand } from './disasm';
+import { runCommand } from './run';
 
 interface Command {
   /** One line for the usage text: arguments after the command name. */
@@ -12,6 +13,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  run: { args: '<program> [--boot ...] [--json] (run --help for all)', summary: 'run a boot program until halt, exit port, triple fault or the instruction limit', run: (argv) => runCommand(argv) },
   demo: { args: '', summary: "run the seed's 4- to 5-level paging trampoline above 4 GiB and show its mode switches", run: () => lvl5Demo() },
   disasm: { args: '<file> [--syntax att|intel] [--start ADDR] [--bits 16|32|64]', summary: 'disassemble a raw binary like objdump -d', run: (argv) => disasmCommand(argv) },
 };
