@@ -615,6 +615,8 @@ export function installBios(phys: PhysicalMemory, cpu: Cpu, opts: BiosOptions): 
       cpu.lo[Reg.RDX] = BOOT_DRIVE;
       cpu.lazyOp = LazyOp.None;
       cpu.flags = 0x202;
+      // As a PC BIOS leaves it: real mode with the caches enabled (CD = NW = 0), ET set.
+      cpu.cr0 = 0x10;
       updateMode(cpu);
       cpu.mem.setPagingState(cpu, true);
       return true;
