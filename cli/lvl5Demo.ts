@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { assemble, flatBinary, formatDiagnostic } from '../assembler/index';
+import { sourceReaders } from './sourceFiles';
 import { attachEvents, CrWriteEvent, ModeSwitchEvent } from '../emulator/cpu/events';
 import { StopReason } from '../emulator/cpu/step';
 import { enterLongMode } from '../emulator/loaders/longMode';
@@ -37,7 +38,7 @@ const hex = (lo: number, hi: number) => '0x' + (hi !== 0 ? (hi >>> 0).toString(1
 /** Assembles and runs the example; `onLine` sees each switch and console line as it happens. */
 export function runLvl5(onLine: (line: string) => void = () => undefined): Lvl5Run {
   const src = lvl5Source();
-  const asm = assemble(src.text, { file: src.file, origin: LVL5_LOAD });
+  const asm = assemble(src.text, { file: src.file, origin: LVL5_LOAD, ...sourceReaders(src.file) });
   if (asm.errors.length) throw new Error(asm.errors.map(formatDiagnostic).join('\n'));
   const image = flatBinary(asm.sections, LVL5_LOAD);
   // Symbols by address, to name where each switch happened (label+offset, as the debugger will).

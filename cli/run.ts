@@ -4,7 +4,7 @@
 // console on stdout as it arrives, traces on stderr, or one JSON report with --json. The exit status
 // follows design.md: 0 halt, (V<<1)|1 exit port, 4 triple fault/shutdown/reset, 124 limit, 2 bad input.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { sourceReaders } from './sourceFiles';
 import { assemble, Diagnostic, flatBinary, formatDiagnostic } from '../assembler/index';
 import { disassemble } from '../assembler/disasm/index';
 import { BIOS_PORT_BASE, BIOS_PORT_LAST, installBios } from '../emulator/bios/bios';
@@ -95,13 +95,7 @@ function prepare(o: RunOptions): { program: Program; boot: BootState; load: numb
     // diagnostics keep their line numbers); the source's own .code16/.code32/.code64 still rules.
     const prefix = boot === 'real' || boot === 'reset' ? '.code16; ' : boot === 'protected' || boot === 'multiboot' ? '.code32; ' : '';
     const text = prefix + new TextDecoder().decode(bytes);
-    const dir = path.dirname(o.program);
-    const asm = assemble(text, {
-      file: o.program,
-      origin: load,
-      readFile: (p) => { try { return readFileSync(path.resolve(dir, p), 'utf8'); } catch { return null; } },
-      readBinary: (p) => { try { return readFileSync(path.resolve(dir, p)); } catch { return null; } },
-    });
+    const asm = assemble(text, { file: o.program, origin: load, ...sourceReaders(o.program) });
     const unprefix = (d: Diagnostic): Diagnostic => (d.file === o.program && d.line === 1 && d.col > prefix.length ? { ...d, col: d.col - prefix.length } : d);
     if (asm.errors.length) bad(asm.errors.map((d) => formatDiagnostic(unprefix(d))).join('\n'));
     const image = flatBinary(asm.sections, load);

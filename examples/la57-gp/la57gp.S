@@ -14,7 +14,6 @@
 /* 64-bit interrupt gate: P = 1, DPL = 0, type 0xE (SDM Vol.3A §6.14.1, Figure 6-8; Table 3-2) */
 #define GATE_INTR64	0x8e00
 
-#define DEBUG_PORT	0xe9
 
 	.text
 	.code64
@@ -78,42 +77,7 @@ gp_handler:
 	cli
 	hlt
 
-/* puts: prints the NUL-terminated string at %rsi on the debug console. */
-puts:
-	movw	$DEBUG_PORT, %dx
-1:	lodsb
-	testb	%al, %al
-	jz	2f
-	outb	%al, %dx
-	jmp	1b
-2:	ret
-
-/* puthex: prints %rax as 0x followed by 16 hex digits. */
-puthex:
-	movq	%rax, %rbx
-	movw	$DEBUG_PORT, %dx
-	movb	$'0', %al
-	outb	%al, %dx
-	movb	$'x', %al
-	outb	%al, %dx
-	movl	$16, %ecx
-1:	rolq	$4, %rbx
-	movb	%bl, %al
-	andb	$0xf, %al
-	addb	$'0', %al
-	cmpb	$'9', %al
-	jbe	2f
-	addb	$('a' - '9' - 1), %al
-2:	outb	%al, %dx
-	decl	%ecx
-	jnz	1b
-	ret
-
-newline:
-	movw	$DEBUG_PORT, %dx
-	movb	$'\n', %al
-	outb	%al, %dx
-	ret
+#include "../common/console.S"
 
 	/* Vectors 0..13; only the #GP gate is filled in (the others are not present). */
 	.balign	16

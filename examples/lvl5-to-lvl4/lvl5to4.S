@@ -18,7 +18,6 @@
 #define X86_CR0_PG_BIT	31
 #define X86_CR4_LA57_BIT	12
 
-#define DEBUG_PORT	0xe9
 
 	.text
 	.code64
@@ -79,42 +78,7 @@ lvl4:
 	cli
 	hlt
 
-/* puts: prints the NUL-terminated string at %rsi on the debug console. */
-puts:
-	movw	$DEBUG_PORT, %dx
-1:	lodsb
-	testb	%al, %al
-	jz	2f
-	outb	%al, %dx
-	jmp	1b
-2:	ret
-
-/* puthex: prints %rax as 0x followed by 16 hex digits. */
-puthex:
-	movq	%rax, %rbx
-	movw	$DEBUG_PORT, %dx
-	movb	$'0', %al
-	outb	%al, %dx
-	movb	$'x', %al
-	outb	%al, %dx
-	movl	$16, %ecx
-1:	rolq	$4, %rbx
-	movb	%bl, %al
-	andb	$0xf, %al
-	addb	$'0', %al
-	cmpb	$'9', %al
-	jbe	2f
-	addb	$('a' - '9' - 1), %al
-2:	outb	%al, %dx
-	decl	%ecx
-	jnz	1b
-	ret
-
-newline:
-	movw	$DEBUG_PORT, %dx
-	movb	$'\n', %al
-	outb	%al, %dx
-	ret
+#include "../common/console.S"
 
 	.code32
 /* Entered in compatibility mode with %esi = the PML4, %rdi = where to return (upper half kept). */

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runLvl5, lvl5Source } from '../../cli/lvl5Demo';
+import { sourceReaders } from '../../cli/sourceFiles';
 import { assemble, flatBinary } from '../../assembler/index';
 import { StopReason } from '../../emulator/cpu/step';
 
@@ -39,7 +40,7 @@ test('the example assembles to the same bytes with GNU as (through gcc for the C
   execFileSync('ld', ['-m', 'elf_x86_64', '-Ttext=0', '-e', 'startup_64', '-o', path.join(dir, 'lvl5.elf'), path.join(dir, 'lvl5.o')]);
   execFileSync('objcopy', ['-O', 'binary', '-j', '.text', path.join(dir, 'lvl5.elf'), path.join(dir, 'lvl5.bin')]);
   const gnu = new Uint8Array(readFileSync(path.join(dir, 'lvl5.bin')));
-  const ours = assemble(src.text, { file: src.file });
+  const ours = assemble(src.text, { file: src.file, ...sourceReaders(src.file) });
   assert.deepEqual(ours.errors, []);
   assert.deepEqual(Buffer.from(flatBinary(ours.sections, 0)).toString('hex'), Buffer.from(gnu).toString('hex'));
 });

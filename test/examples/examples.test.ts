@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { sourceReaders } from '../../cli/sourceFiles';
 import os from 'node:os';
 import path from 'node:path';
 import { assemble, flatBinary } from '../../assembler/index';
@@ -41,7 +42,7 @@ interface Run {
 /** Assembles `file` with the built-in assembler and runs it like cli/lvl5Demo.ts runs lvl5.S. */
 function run(file: string, levels: 4 | 5, trampoline?: { start: string; end: string }): Run {
   const text = readFileSync(file, 'utf8');
-  const asm = assemble(text, { file, origin: LOAD });
+  const asm = assemble(text, { file, origin: LOAD, ...sourceReaders(file) });
   assert.deepEqual(asm.errors, []);
   const image = flatBinary(asm.sections, LOAD);
   const labels = asm.symbols.filter((s) => s.section !== null).sort((a, b) => a.value - b.value);
@@ -89,7 +90,7 @@ function gnuBytes(t: { skip(msg: string): void }, file: string): Uint8Array | nu
 function sameBytesAsGnu(t: { skip(msg: string): void }, file: string): void {
   const gnu = gnuBytes(t, file);
   if (gnu === null) return;
-  const ours = assemble(readFileSync(file, 'utf8'), { file });
+  const ours = assemble(readFileSync(file, 'utf8'), { file, ...sourceReaders(file) });
   assert.deepEqual(ours.errors, []);
   assert.equal(Buffer.from(flatBinary(ours.sections, 0)).toString('hex'), Buffer.from(gnu).toString('hex'));
 }
