@@ -4,7 +4,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['out/', 'dist/', 'node_modules/', '.tools/']),
+  globalIgnores(['out/', 'out-*/', 'dist/', 'node_modules/', '.tools/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -6,6 +6,8 @@
 //   filter          run only test files whose path contains this text (any of them)
 //   --transpile-only  stop after writing out/ (used by `npm run bench`)
 //   --anything-else   passed to `node --test` (e.g. --test-name-pattern=cr3, --test-only)
+// TRAMPOLINE_OUT=name writes into <root>/name instead of out/, so that two runs in one
+// checkout do not delete each other's files.
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = join(ROOT, 'out');
+const OUT = join(ROOT, process.env.TRAMPOLINE_OUT || 'out');
 const SOURCE_DIRS = ['emulator', 'assembler', 'adapter', 'server', 'extension', 'cli', 'test', 'bench'];
 
 const args = process.argv.slice(2);
@@ -59,7 +61,7 @@ for (const f of otherFiles) {
   mkdirSync(dirname(join(OUT, f)), { recursive: true });
   copyFileSync(join(ROOT, f), join(OUT, f));
 }
-console.log(`transpiled ${tsFiles.length} .ts files, copied ${otherFiles.length} other files into out/ in ${Date.now() - started} ms`);
+console.log(`transpiled ${tsFiles.length} .ts files, copied ${otherFiles.length} other files into ${relative(ROOT, OUT)}/ in ${Date.now() - started} ms`);
 if (transpileOnly) process.exit(0);
 
 const testFiles = tsFiles
