@@ -1,6 +1,7 @@
 // options.ts: parses the options of `trampoline run` (design.md "CLI") into a typed record, or into the
 // message a bad option gets (naming the option and, for enumerations, the accepted values; exit status 2).
 import type { BootState } from '../emulator/loaders/detect';
+import { parseNumber } from '../emulator/loaders/boot';
 
 export type TraceKind = 'modes' | 'cr' | 'exceptions' | 'insns';
 export const TRACE_KINDS: readonly TraceKind[] = ['modes', 'cr', 'exceptions', 'insns'];
@@ -33,13 +34,7 @@ export const RUN_USAGE = 'Usage: trampoline run <program> [--boot reset|real|pro
 /** Default instruction budget: large enough for any boot program, small enough that a hang ends. */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
 
-/** A decimal or 0x-prefixed hex number (underscores allowed as separators); NaN otherwise. */
-export function parseNumber(text: string): number {
-  const t = text.replace(/_/g, '');
-  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t)) return NaN;
-  const n = Number(t);
-  return Number.isSafeInteger(n) ? n : NaN;
-}
+export { parseNumber };
 
 /** `256M`, `5G`, `64K`, `1T` (binary units, optional `iB`/`B`) or plain bytes; NaN when not a size. */
 export function parseSize(text: string): number {
