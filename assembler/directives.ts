@@ -13,7 +13,7 @@ const DATA: Record<string, number> = {
 };
 
 // Accepted and ignored: debug and metadata directives that do not change the bytes.
-const IGNORED = new Set(['.file', '.ident', '.loc', '.att_syntax', '.arch', '.previous_ignored', '.addrsig', '.addrsig_sym']);
+const IGNORED = new Set(['.file', '.ident', '.loc', '.arch', '.previous_ignored', '.addrsig', '.addrsig_sym']);
 
 function identList(c: Cursor): Token[] {
   const out: Token[] = [];
@@ -44,7 +44,15 @@ export function directive(p: Parser, name: string, c: Cursor, tok: Token): void 
     case '.code16': u.mode = 16; c.end(); return;
     case '.code32': u.mode = 32; c.end(); return;
     case '.code64': u.mode = 64; c.end(); return;
-    case '.intel_syntax': throw new AsmError('Intel syntax (.intel_syntax) is not supported yet; use AT&T syntax', tok.col);
+    case '.intel_syntax': case '.att_syntax': {
+      // GAS manual §9.16.2: `.intel_syntax [prefix|noprefix]` (default prefix: registers keep their `%`).
+      const arg = c.atEnd() ? '' : c.next().text.toLowerCase();
+      if (arg !== '' && arg !== 'prefix' && arg !== 'noprefix') throw new AsmError(`bad argument to syntax directive.`, tok.col);
+      c.end();
+      p.intel = name === '.intel_syntax';
+      p.noprefix = p.intel && arg === 'noprefix';
+      return;
+    }
     case '.code16gcc': throw new AsmError('.code16gcc is not supported yet', tok.col);
     case '.end': p.done = true; return;
     case '.text': case '.data': case '.bss':

@@ -18,6 +18,10 @@ export interface Field {
   check: 'signed' | 'either' | 'none';
   /** `.` means the address of this field rather than of the statement (data directives). */
   dotHere?: boolean;
+  /** The processor sign-extends the 32-bit field to 64 bits (disp32, imm32 of a 64-bit operation): R_X86_64_32S. */
+  sext?: boolean;
+  /** The rel field of a jump or call: against a symbol it is R_X86_64_PLT32 (GAS 2.31 on). */
+  branch?: boolean;
 }
 
 export interface Encoded {
@@ -30,6 +34,8 @@ export interface EncodeContext {
   constant(e: Expr): bigint | null;
   /** Prefix bytes written before the mnemonic (lock, rep, data16, cs…). */
   userPrefixes: number[];
+  /** Pseudo-prefixes (GAS manual §9.16.5): `{disp8}`/`{disp32}` force the displacement size, `{rex}` a REX byte. */
+  pseudo?: ReadonlySet<string>;
 }
 
 const SEG_PREFIX = [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65];
@@ -71,6 +77,7 @@ function encodeMem(m: Extract<AttOperand, { t: 'mem' }>, ctx: EncodeContext, add
   const dispConst = m.disp ? ctx.constant(m.disp) : 0n;
   const base = m.base, index = m.index;
   if (base && index && base.size !== index.size) throw new AsmError(`'(%${base.name},%${index.name})' is not a valid base/index expression`, m.col);
+  if (ctx.pseudo?.has(asz === 16 ? 'disp32' : 'disp16') && (m.base || m.index)) throw new AsmError(`invalid '{${asz === 16 ? 'disp32' : 'disp16'}}' prefix`);
   if (asz === 16) {
     if (ctx.mode === 64) throw new AsmError('16-bit addressing is not allowed in 64-bit mode', m.col);
     const key = [base?.name ?? '', index?.name ?? ''].join(',');
@@ -79,7 +86,7 @@ function encodeMem(m: Extract<AttOperand, { t: 'mem' }>, ctx: EncodeContext, add
     if (!base && !index) return { mod: 0, rm: 6, sib: -1, dispSize: 2, disp: m.disp ?? ZERO, pcrel: false, rexX: 0, rexB: 0, addrSize: 16 };
     const rm = rm16[key];
     if (rm === undefined || m.scale !== 1) throw new AsmError(`'${memText(m)}' is not a valid base/index expression`, m.col);
-    const { mod, size } = dispMode(v, rm === 6);
+    const { mod, size } = dispMode(v, rm === 6, ctx.pseudo);
     return { mod, rm, sib: -1, dispSize: size, disp: m.disp ?? ZERO, pcrel: false, rexX: 0, rexB: 0, addrSize: 16 };
   }
   if (asz === 64 && def !== 64) throw new AsmError(`bad register name '%${(base ?? index)?.name}'`, m.col);
@@ -101,7 +108,7 @@ function encodeMem(m: Extract<AttOperand, { t: 'mem' }>, ctx: EncodeContext, add
       rexX: index.num >> 3, rexB: 0, addrSize: asz };
   }
   const b = base as Reg;
-  const { mod, size } = dispMode(v, (b.num & 7) === 5);
+  const { mod, size } = dispMode(v, (b.num & 7) === 5, ctx.pseudo);
   const needSib = !!index || (b.num & 7) === 4;
   const sib = needSib ? (ss << 6) | (((index ? index.num : 4) & 7) << 3) | (b.num & 7) : -1;
   return { mod, rm: needSib ? 4 : b.num & 7, sib, dispSize: size, disp: m.disp ?? ZERO, pcrel: false,
@@ -109,8 +116,10 @@ function encodeMem(m: Extract<AttOperand, { t: 'mem' }>, ctx: EncodeContext, add
 }
 
 /** No displacement when it is the constant 0 (unless the base is BP/EBP/R13), disp8 when it fits, else full. */
-function dispMode(v: bigint | null, bpBase: boolean): { mod: number; size: number } {
-  if (v === 0n && !bpBase) return { mod: 0, size: 0 };
+function dispMode(v: bigint | null, bpBase: boolean, pseudo?: ReadonlySet<string>): { mod: number; size: number } {
+  // {disp32} (or {disp16} with 16-bit addressing): the full displacement; {disp8}: one byte when the value fits, even 0.
+  if (pseudo?.has('disp32') || pseudo?.has('disp16')) return { mod: 2, size: -1 };
+  if (v === 0n && !bpBase && !pseudo?.has('disp8')) return { mod: 0, size: 0 };
   if (v !== null && v >= -128n && v <= 127n) return { mod: 1, size: 1 };
   return { mod: 2, size: -1 }; // full size: 2 or 4 by address size
 }
@@ -136,7 +145,7 @@ export function encode(sel: Selected, ctx: EncodeContext): Encoded {
   let rex = 0, rexNeeded = false;
   const fields: Field[] = [];
   const tail: number[] = []; // ModRM onwards, relative offsets recorded in fields
-  const pendingFields: { at: number; size: number; expr: Expr; pcrel: boolean; check: Field['check'] }[] = [];
+  const pendingFields: { at: number; size: number; expr: Expr; pcrel: boolean; check: Field['check']; sext?: boolean }[] = [];
 
   // Operand size (SDM Vol.2 §2.2.1.2 and Table 3-4 of Vol.1): 66h toggles 16/32, REX.W gives 64.
   // GAS writes segment register moves without 66h/REX.W unless a general register is the destination
@@ -199,7 +208,7 @@ export function encode(sel: Selected, ctx: EncodeContext): Encoded {
           // A value known now is fixed now: a later .set of the symbol does not change it (as in GAS).
           const c = ctx.constant(a.expr);
           const expr: Expr = c === null ? a.expr : { k: 'num', v: signExt && (f.opSize === 16 || f.opSize === 32) ? BigInt.asIntN(f.opSize, c) : c };
-          pendingFields.push({ at: -1, size, expr, pcrel: false, check: signExt ? 'signed' : 'either' });
+          pendingFields.push({ at: -1, size, expr, pcrel: false, check: signExt ? 'signed' : 'either', sext: signExt && size === 4 && f.opSize === 64 });
           immK++;
         }
         break;
@@ -220,7 +229,7 @@ export function encode(sel: Selected, ctx: EncodeContext): Encoded {
   for (const r of regs) {
     if (r.needsRex) rexNeeded = true;
   }
-  if (rex) rexNeeded = true;
+  if (rex || ctx.pseudo?.has('rex')) rexNeeded = true;
   if (rexNeeded && !f.vex) {
     const hi = regs.find((r) => r.hi8);
     if (hi) throw new AsmError(`can't encode register '%${hi.name}' in an instruction requiring REX prefix`);
@@ -255,7 +264,8 @@ export function encode(sel: Selected, ctx: EncodeContext): Encoded {
       if (dsize > 0 && me.disp) {
         const c = me.pcrel ? null : ctx.constant(me.disp);
         const disp: Expr = c === null ? me.disp : { k: 'num', v: c };
-        pendingFields.unshift({ at: -1, size: dsize, expr: disp, pcrel: me.pcrel, check: me.pcrel || dsize === 1 ? 'signed' : 'either' });
+        pendingFields.unshift({ at: -1, size: dsize, expr: disp, pcrel: me.pcrel, check: me.pcrel || dsize === 1 ? 'signed' : 'either',
+          sext: dsize === 4 && me.addrSize === 64 });
       }
     } else {
       tail.push(rmByte >= 0 ? rmByte | (reg << 3) : 0xc0 | (reg << 3));
@@ -263,7 +273,8 @@ export function encode(sel: Selected, ctx: EncodeContext): Encoded {
   }
   const bytes = [...head, ...tail];
   for (const p of pendingFields) {
-    fields.push({ offset: bytes.length, size: p.size, expr: p.expr, pcrel: p.pcrel, check: p.check });
+    fields.push(p.sext ? { offset: bytes.length, size: p.size, expr: p.expr, pcrel: p.pcrel, check: p.check, sext: true }
+      : { offset: bytes.length, size: p.size, expr: p.expr, pcrel: p.pcrel, check: p.check });
     for (let k = 0; k < p.size; k++) bytes.push(0);
   }
   return { bytes, fields };

@@ -3,7 +3,7 @@
 // Covered so far: the C preprocessor for .S files (cpp.ts), GAS macros, .rept/.irp, .if and .include
 // (reader.ts), expressions, labels (numeric locals too), equates, section/data/alignment directives, every
 // instruction of emulator/isa/table.ts with GAS's encoding choices and branch relaxation; listings
-// (listing.ts) and ELF images (elf.ts).
+// (listing.ts), ELF images (elf.ts) and relocatable objects (relocate.ts, elfObject.ts).
 import { Diagnostic, Diagnostics } from './errors';
 import { Unit } from './layout';
 import { nopPadding } from './nops';
@@ -12,6 +12,7 @@ import { Parser } from './parser';
 import { SourceLine, preprocessC } from './cpp';
 import { Reader } from './reader';
 import { formatListing } from './listing';
+import type { RelocOut } from './relocate';
 
 export interface AssembleOptions {
   /** File name used in diagnostics and the line table. */
@@ -24,10 +25,20 @@ export interface AssembleOptions {
   defines?: Record<string, string>;
   /** -I directories, searched after the including file's own directory. */
   includePaths?: string[];
-  /** Run the C preprocessor first; default: when the file name ends in `.S` (as `gcc -c x.S` does). */
+  /**
+   * Run the C preprocessor first. Default: when the file name ends in `.S` or `.sx` (case-sensitive), as
+   * `gcc -c` decides; a lowercase `.s` goes to GAS as it stands, where `#` starts a comment. `cpp: true`
+   * preprocesses any name (gcc -x assembler-with-cpp), `cpp: false` none. Files pulled in with `.include`
+   * are never preprocessed (GAS reads them), `#include`d ones always are.
+   */
   cpp?: boolean;
   /** Load address of the first section (default 0); later sections follow it. */
   origin?: number;
+  /**
+   * Assemble for a relocatable object (elfObject(), as `as -o x.o` does): references to undefined
+   * symbols and to addresses become relocations (result.relocations) instead of errors and values.
+   */
+  relocatable?: boolean;
 }
 
 export interface AssemblyResult {
@@ -42,6 +53,10 @@ export interface AssemblyResult {
   source: SourceLine[];
   /** Each item of each section with the source line the listing shows it at (a macro's call, not its body). */
   listed: ListedItem[];
+  /** With options.relocatable: the relocations, by section and offset (the fields hold 0). */
+  relocations?: RelocOut[];
+  /** With options.relocatable: symbols declared .globl (or .weak) and never defined. */
+  undefinedGlobals?: string[];
 }
 
 export interface ListedItem {
@@ -57,13 +72,14 @@ export function assemble(source: string, options: AssembleOptions): AssemblyResu
   const diags = new Diagnostics();
   const file = options.file;
   const unit = new Unit(diags, options.origin ?? 0);
+  if (options.relocatable) unit.relocs = [];
   let lines: SourceLine[] = [];
   let printed: string[] = [];
   let listed: ListedItem[] = [];
   try {
     unit.current = unit.section('.text');
     const parser = new Parser(unit, diags, file);
-    const cpp = options.cpp ?? file.endsWith('.S');
+    const cpp = options.cpp ?? usesCpp(file);
     lines = cpp ? preprocessC(source, file, options, diags) : source.split('\n').map((text, k) => ({ text, file, line: k + 1 }));
     const reader = new Reader(parser, diags, options);
     printed = reader.printed;
@@ -81,14 +97,27 @@ export function assemble(source: string, options: AssembleOptions): AssemblyResu
       const at = reader.listOf.get(it) ?? it;
       return { section: s.name, offset: it.addr, size: it.size, file: at.file, line: at.line };
     }));
-    return { sections: sectionsOut(unit, bytes), symbols: symbolsOut(unit), lines: linesOut(unit), errors: diags.errors, warnings: diags.warnings, printed, source: lines, listed };
+    const result: AssemblyResult = { sections: sectionsOut(unit, bytes), symbols: symbolsOut(unit), lines: linesOut(unit), errors: diags.errors,
+      warnings: diags.warnings, printed, source: lines, listed };
+    if (unit.relocs) {
+      result.relocations = unit.relocs;
+      result.undefinedGlobals = [...unit.symbols.values()].filter((x) => x.kind === 'undef' && (x.global || x.weak)).map((x) => x.name);
+    }
+    return result;
   } catch (e) {
     diags.caught(file, 1, 1, e);
     return { sections: [], symbols: [], lines: [], errors: diags.errors, warnings: diags.warnings, printed, source: lines, listed };
   }
 }
 
+/** Whether `gcc -c` runs the C preprocessor on a file of this name (GCC manual "Options Controlling the Kind of Output"). */
+export function usesCpp(file: string): boolean {
+  return file.endsWith('.S') || file.endsWith('.sx');
+}
+
 export { flatBinary, formatListing };
 export { elfImage } from './elf';
+export { elfObject } from './elfObject';
+export type { RelocOut } from './relocate';
 export { formatDiagnostic } from './errors';
 export type { Diagnostic, LineEntry, SectionOut, SymbolOut, SourceLine };

@@ -4,6 +4,7 @@ import { AsmError, Diagnostics } from './errors';
 import { EvalEnv, Expr, Val, evaluate, hasDot, symbolsOf } from './expr';
 import { Encoded, le } from './encode';
 import { Mode } from './select';
+import { RelocOut, fieldValue } from './relocate';
 
 interface ItemBase {
   file: string;
@@ -66,6 +67,8 @@ export class Unit {
   readonly symbols = new Map<string, Sym>();
   current!: Section;
   mode: Mode = 64;
+  /** Set for a relocatable object: emit() records relocations here instead of needing every symbol. */
+  relocs: RelocOut[] | null = null;
   constructor(readonly diags: Diagnostics, readonly origin: number) {}
 
   section(name: string, code?: boolean, nobits?: boolean): Section {
@@ -150,6 +153,15 @@ export class Unit {
     return { section, external };
   }
 
+  /** The item index of the label a branch target names when it lies after item k of section s (its address is a pass old), else -1. */
+  private forwardTarget(e: Expr, s: Section, k: number): number {
+    for (const n of symbolsOf(e)) {
+      const sym = this.symbols.get(n);
+      if (sym !== undefined && sym.kind === 'label' && sym.section === s && sym.item > k) return sym.item;
+    }
+    return -1;
+  }
+
   /** Assigns addresses, relaxing branches until stable. */
   layout(): void {
     for (let pass = 0; pass < 1000; pass++) {
@@ -160,9 +172,12 @@ export class Unit {
         s.address = addr;
         let off = 0;
         s.items.forEach((it, k) => {
+          // How far this item moved since the last pass: labels after it still hold their old addresses, so
+          // a forward branch target is that much further on (GAS relax_frag's `stretch`).
+          const stretch = off - it.addr;
           it.addr = off;
-          // Pass 0 only places items (branches short) so that forward targets have addresses.
-          const size = pass === 0 ? this.initialSize(it) : this.itemSize(s, k, it);
+          // Pass 0 places items (branches short, padding as far as known) so that forward targets have addresses.
+          const size = pass === 0 ? this.initialSize(s, k, it) : this.itemSize(s, k, it, stretch);
           if (size !== it.size) changed = true;
           it.size = size;
           off += size;
@@ -174,13 +189,13 @@ export class Unit {
     }
   }
 
-  private initialSize(it: Item): number {
+  private initialSize(s: Section, k: number, it: Item): number {
     if (it.k === 'code') return it.enc.bytes.length;
     if (it.k === 'branch') return (it.isLong ? it.long : it.short).bytes.length;
-    return it.size;
+    return this.itemSize(s, k, it, 0);
   }
 
-  private itemSize(s: Section, k: number, it: Item): number {
+  private itemSize(s: Section, k: number, it: Item, stretch: number): number {
     try {
       switch (it.k) {
         case 'code': return it.enc.bytes.length;
@@ -190,8 +205,13 @@ export class Unit {
             if (t.section !== s || t.external) it.isLong = true;
             else {
               const v = evaluate(it.target, this.finalEnv(s, k, false));
-              const d = v ? v.v - BigInt(s.address + it.addr + it.short.bytes.length) : 0n;
-              if (d < -128n || d > 127n) it.isLong = true; // grows only, so the loop ends (GAS relax_frag)
+              // A forward target moves with this item, unless an alignment or .org between them may absorb the
+              // growth: then GAS (relax_frag, `region`) leaves the branch as it is until a later pass shows it.
+              const ahead = this.forwardTarget(it.target, s, k);
+              const sameRegion = ahead < 0 || !s.items.slice(k + 1, ahead).some((x) => x.k === 'align' || x.k === 'org');
+              const d = v ? v.v + (ahead >= 0 && (sameRegion || stretch < 0) ? BigInt(stretch) : 0n) - BigInt(s.address + it.addr + it.short.bytes.length) : 0n;
+              const keep = ahead >= 0 && !sameRegion && stretch > 0 && d < 0n;
+              if (!keep && (d < -128n || d > 127n)) it.isLong = true; // grows only, so the loop ends (GAS relax_frag)
             }
           }
           return (it.isLong ? it.long : it.short).bytes.length;
@@ -246,8 +266,8 @@ export class Unit {
 
   private itemBytes(s: Section, k: number, it: Item, codeMode: Mode, nops: (count: number, mode: Mode) => number[]): number[] {
     switch (it.k) {
-      case 'code': return this.fill(s, k, it, it.enc);
-      case 'branch': return this.fill(s, k, it, it.isLong ? it.long : it.short);
+      case 'code': return this.fill(s, k, it, it.enc, false);
+      case 'branch': return this.fill(s, k, it, it.isLong ? it.long : it.short, true);
       case 'align':
         if (it.fill === null && s.code) return nops(it.size, codeMode);
         return repeat(it.fill ?? 0, it.fillSize, it.size);
@@ -261,14 +281,24 @@ export class Unit {
     }
   }
 
-  private fill(s: Section, k: number, it: ItemBase, enc: Encoded): number[] {
+  private fill(s: Section, k: number, it: ItemBase, enc: Encoded, relaxable: boolean): number[] {
     const bytes = [...enc.bytes];
     for (const f of enc.fields) {
-      // In data directives `.` is the address of the value being written (GAS emits each in turn).
-      const val = evaluate(f.expr, this.finalEnv(s, k, true, f.dotHere ? f.offset : 0));
-      if (!val) throw new AsmError('invalid expression: it does not resolve to a number');
-      let v = val.v;
-      if (f.pcrel) v -= BigInt(s.address + it.addr + enc.bytes.length);
+      let v: bigint;
+      if (this.relocs) {
+        const r = fieldValue(this, s, k, it.addr, enc.bytes.length, f, relaxable);
+        if ('reloc' in r) {
+          this.relocs.push(r.reloc);
+          continue; // RELA: the addend is in the relocation, the field stays 0
+        }
+        v = r.value;
+      } else {
+        // In data directives `.` is the address of the value being written (GAS emits each in turn).
+        const val = evaluate(f.expr, this.finalEnv(s, k, true, f.dotHere ? f.offset : 0));
+        if (!val) throw new AsmError('invalid expression: it does not resolve to a number');
+        v = val.v;
+        if (f.pcrel) v -= BigInt(s.address + it.addr + enc.bytes.length);
+      }
       const bits = BigInt(f.size * 8);
       const minS = -(1n << (bits - 1n)), maxS = (1n << (bits - 1n)) - 1n, maxU = (1n << bits) - 1n;
       if (f.size < 8) {

@@ -8,6 +8,11 @@ export interface Candidate {
   form: Form;
   /** Operand size the mnemonic's suffix names (8/16/32/64), or 0 when it names none. */
   suffixSize: number;
+  /**
+   * The form has no operand size of its own but the suffix gives it one through the 66/REX.W prefixes
+   * (lgdtl in 16-bit code is 66 0F 01 /2, sysretq is REX.W 0F 07).
+   */
+  sizesForm?: boolean;
 }
 
 const SUFFIX: Record<number, string> = { 8: 'b', 16: 'w', 32: 'l', 64: 'q' };
@@ -41,11 +46,11 @@ function gasRejects(name: string, form: Form): boolean {
   return false;
 }
 
-function add(name: string, form: Form, suffixSize: number): void {
+function add(name: string, form: Form, suffixSize: number, sizesForm = false): void {
   if (gasRejects(name, form)) return;
   let list = INDEX.get(name);
   if (!list) INDEX.set(name, (list = []));
-  if (!list.some((c) => c.form === form && c.suffixSize === suffixSize)) list.push({ form, suffixSize });
+  if (!list.some((c) => c.form === form && c.suffixSize === suffixSize)) list.push(sizesForm ? { form, suffixSize, sizesForm } : { form, suffixSize });
 }
 
 for (const f of FORMS) {
@@ -72,6 +77,21 @@ for (const f of FORMS) {
     if (f.gas === 'movabs' && f.opSize >= 8) { add(f.mnemonic + SUFFIX[f.opSize], f, f.opSize); add('movabs' + SUFFIX[f.opSize], f, f.opSize); }
   }
 }
+// Unsized system forms that GAS (i386-opc.tbl) still lets a suffix size: the descriptor-table loads and
+// stores take w/l outside 64-bit mode (an operand-size prefix when the suffix is not the code size's)
+// and q in it (no REX.W); SYSRET/SYSEXIT take l and q (REX.W: return to 64-bit code, SDM Vol.2B
+// SYSRET); the word-only LDT/TR/MSW/VERx forms take w.
+for (const f of FORMS) {
+  if (f.opSize !== 0 || f.vex) continue;
+  if (/^(lgdt|lidt|sgdt|sidt)$/.test(f.mnemonic)) {
+    if (f.i64) { add(f.mnemonic + 'w', f, 16, true); add(f.mnemonic + 'l', f, 32, true); } else add(f.mnemonic + 'q', f, 64);
+  } else if (/^(sysret|sysexit)$/.test(f.mnemonic)) {
+    add(f.mnemonic + 'l', f, 32, true); add(f.mnemonic + 'q', f, 64, true);
+  } else if (/^(lmsw|smsw|lldt|sldt|ltr|str|verr|verw)$/.test(f.mnemonic)) {
+    add(f.mnemonic + 'w', f, 16);
+  }
+}
+
 // Condition-code rows carry cc per row only after expansion; remember which cc each name means.
 const CC_OF = new Map<string, number>();
 CC_ALIASES.forEach((names, cc) => names.forEach((n) => CC_OF.set(n, cc)));

@@ -8,7 +8,9 @@ import { Reg, register } from './registers';
 export type AttOperand =
   | { t: 'reg'; reg: Reg; col: number; indirect: boolean }
   | { t: 'imm'; expr: Expr; col: number }
-  | { t: 'mem'; seg: number; disp: Expr | null; base: Reg | null; index: Reg | null; scale: number; col: number; indirect: boolean };
+  | { t: 'mem'; seg: number; disp: Expr | null; base: Reg | null; index: Reg | null; scale: number; col: number; indirect: boolean;
+      /** Intel syntax: the size in bits a `dword ptr` (etc.) gives the memory operand. */
+      sizeHint?: number };
 
 function reg(c: Cursor): Reg {
   const t = c.next();

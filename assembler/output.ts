@@ -12,6 +12,8 @@ export interface SectionOut {
   data: Uint8Array;
   nobits: boolean;
   code: boolean;
+  /** Alignment the section asks for (its largest .align), for an object file's sh_addralign. */
+  align?: number;
 }
 
 export interface SymbolOut {
@@ -39,7 +41,7 @@ export interface LineEntry {
 
 export function sectionsOut(u: Unit, bytes: Map<Section, Uint8Array>): SectionOut[] {
   return u.sections.filter((s) => s.size > 0 || s.items.length > 0 || s.name === '.text').map((s) => ({
-    name: s.name, address: s.address, size: s.size, data: bytes.get(s) ?? new Uint8Array(0), nobits: s.nobits, code: s.code,
+    name: s.name, address: s.address, size: s.size, data: bytes.get(s) ?? new Uint8Array(0), nobits: s.nobits, code: s.code, align: s.align,
   }));
 }
 
@@ -55,6 +57,9 @@ export function symbolsOut(u: Unit): SymbolOut[] {
         const sec = s.section as Section;
         value = sec.address + (s.item < sec.items.length ? sec.items[s.item].addr : sec.size);
         section = sec.name;
+      } else if (s.pval && s.pval.base === null) {
+        // Known when defined: a symbol set again and again (`.set i, i+1` in a .rept) keeps its last value.
+        value = Number(s.pval.v);
       } else {
         const v = evaluate(s.expr ?? { k: 'num', v: 0n }, u.finalEnv(s.section as Section, s.item, false));
         value = v ? Number(v.v) : 0;

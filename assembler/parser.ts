@@ -11,6 +11,10 @@ import { AttOperand, parseOperands } from './operands';
 import { Statement } from './preprocess';
 import { Mode, SelectContext, selectForm, validInMode } from './select';
 import { directive } from './directives';
+import { STRING_OPS, intelMnemonic, intelString, parseIntelOperands } from './intel';
+
+// Pseudo-prefixes GAS 2.40 takes in braces before an instruction (GAS manual §9.16.5).
+const PSEUDO = new Set(['load', 'store', 'disp8', 'disp16', 'disp32', 'vex', 'vex2', 'vex3', 'rex', 'nooptimize']);
 
 // Prefix words GAS accepts before a mnemonic (GAS manual §9.16.5 "Instruction Prefixes").
 const PREFIX_WORDS: Record<string, number> = {
@@ -23,6 +27,9 @@ export class Parser {
   private localCount = new Map<string, number>();
   stmt: Statement = { line: 0, col: 1, text: '' };
   done = false;
+  /** `.intel_syntax`: Intel operand order and memory syntax; `noprefix`: registers without `%`. */
+  intel = false;
+  noprefix = false;
 
   constructor(readonly unit: Unit, readonly diags: Diagnostics, public file: string) {}
 
@@ -79,8 +86,22 @@ export class Parser {
       directive(this, first.text.toLowerCase(), c, first);
       return;
     }
-    if (first.kind !== 'ident') throw new AsmError(`junk at end of line, first unrecognized character is '${first.text[0]}'`, first.col);
-    this.instruction(first, c);
+    let instr = first;
+    const pseudo = new Set<string>();
+    while (instr.kind === 'punct' && instr.text === '{') {
+      // Pseudo-prefixes (GAS manual §9.16.5): {load} {store} {disp8} {disp32} {disp16} {vex} {vex2} {vex3} {rex} {nooptimize}.
+      const name = c.next();
+      c.expect('}');
+      const p = name.text.toLowerCase();
+      if (!PSEUDO.has(p) || (p === 'rex' && this.unit.mode !== 64)) {
+        throw new AsmError(`invalid '{${name.text}}' prefix`, first.col);
+      }
+      pseudo.add(p);
+      if (c.atEnd()) throw new AsmError(`expecting an instruction after '{${name.text}}'`, first.col);
+      instr = c.next();
+    }
+    if (instr.kind !== 'ident') throw new AsmError(`junk at end of line, first unrecognized character is '${instr.text[0]}'`, instr.col);
+    this.instruction(instr, c, pseudo);
   }
 
   defineLabel(t: Token): void {
@@ -107,7 +128,7 @@ export class Parser {
     Object.assign(s, { kind: 'equ', expr, section: sec, item: sec.items.length, pval: this.parseVal(expr), file: this.file, line: this.stmt.line, col });
   }
 
-  private instruction(first: Token, c: Cursor): void {
+  private instruction(first: Token, c: Cursor, pseudo: ReadonlySet<string>): void {
     const prefixes: number[] = [];
     let word = first;
     let addrPrefix = 0;
@@ -125,17 +146,45 @@ export class Parser {
       }
       word = c.next();
     }
-    const mnemonic = word.text.toLowerCase();
+    let mnemonic = word.text.toLowerCase();
     const text = this.stmt.text.trim();
+    if (this.intel) mnemonic = intelMnemonic(mnemonic);
     if (candidates(mnemonic).length === 0) throw new AsmError(`no such instruction: '${text}'`, first.col);
-    const ops = parseOperands(c, this.localRef);
-    const ctx: SelectContext = { mode, constant: this.constant, addrPrefix };
-    if (this.branch(mnemonic, ops, prefixes)) return;
+    let ops = this.intel ? this.intelOperands(mnemonic, c) : parseOperands(c, this.localRef);
+    // `lgdt fword ptr [bx]` in 16-bit code is lgdtl (a 32-bit base: 66h), as `fword` says in GAS's templates.
+    if (this.intel && mode === 16 && /^(lgdt|lidt|sgdt|sidt)$/.test(mnemonic) && ops[0]?.t === 'mem' && ops[0].sizeHint === 48) mnemonic += 'l';
+    if (this.intel && STRING_OPS.test(mnemonic) && ops.length) {
+      const s = intelString(mnemonic, ops, mode);
+      mnemonic = s.mnemonic;
+      ops = [];
+      prefixes.push(...s.prefixes);
+      if (s.addrSize) addrPrefix = s.addrSize;
+    }
+    const ctx: SelectContext = { mode, constant: this.constant, addrPrefix, intel: this.intel,
+      direction: pseudo.has('load') ? 'load' : pseudo.has('store') ? 'store' : undefined };
+    // GAS takes SYSEXIT's suffix in 64-bit mode only (i386-opc.tbl: sysexit l/q are Cpu64).
+    if (mnemonic === 'sysexitl' && mode !== 64) throw new AsmError(`invalid instruction suffix for 'sysexit'`, first.col);
+    // {disp32}/{disp16} on a branch ask for its rel32/rel16 form, which must be the code size's.
+    const forceLong = pseudo.has('disp32') || pseudo.has('disp16');
+    if (forceLong && ops.length === 1 && ops[0].t === 'mem' && !ops[0].base && !ops[0].index && !ops[0].indirect) {
+      const bad = pseudo.has('disp32') ? mode === 16 : mode !== 16;
+      if (bad && candidates(mnemonic).some((x) => x.form.operands[0]?.loc === Loc.Rel)) throw new AsmError(`invalid '{${pseudo.has('disp32') ? 'disp32' : 'disp16'}}' prefix`, first.col);
+    }
+    if (this.branch(mnemonic, ops, prefixes, forceLong)) return;
     const sel = selectForm(mnemonic, ops, ctx);
     if (sel.warning) this.diags.warn(this.file, this.stmt.line, first.col, sel.warning);
-    const form = sel.form.plusCC ? { ...sel.form, cc: conditionOf(mnemonic, sel.form) } : sel.form;
+    let form = sel.form.plusCC ? { ...sel.form, cc: conditionOf(mnemonic, sel.form) } : sel.form;
+    if (sel.suffixSize) form = { ...form, opSize: sel.suffixSize };
     if (prefixes.includes(0xf0) && !form.lock) throw new AsmError(`expecting lockable instruction after 'lock'`, first.col);
-    this.emitCode(encode({ form, ops: sel.ops }, { mode, constant: this.constant, userPrefixes: prefixes }), true);
+    this.emitCode(encode({ form, ops: sel.ops }, { mode, constant: this.constant, userPrefixes: prefixes, pseudo }), true);
+  }
+
+  /** Intel-syntax operands in AT&T order (ENTER and BOUND keep theirs, as GAS's templates do). */
+  private intelOperands(mnemonic: string, c: Cursor): AttOperand[] {
+    const branch = candidates(mnemonic).some((x) => x.form.branch && (x.form.mnemonic === 'jmp' || x.form.mnemonic === 'call' ||
+      x.form.operands[0]?.loc === Loc.Rel));
+    const ctx = { noprefix: this.noprefix, branch, mode: this.unit.mode, local: this.localRef, constant: this.constant };
+    return parseIntelOperands(c, ctx, /^(enter[wlq]?|bound[wl]?)$/.test(mnemonic));
   }
 
   emitCode(enc: Encoded, insn: boolean): void {
@@ -143,8 +192,12 @@ export class Parser {
   }
 
   /** Direct branches (rel8/rel16/rel32, relaxed by the layout) and far jumps/calls with two immediates. */
-  private branch(mnemonic: string, ops: AttOperand[], prefixes: number[]): boolean {
+  private branch(mnemonic: string, ops: AttOperand[], prefixes: number[], forceLong: boolean): boolean {
     const mode = this.unit.mode;
+    // Only two immediates (a far pointer) or one bare address (a relative target) can be a direct branch.
+    const o0 = ops[0];
+    const direct = ops.length === 1 && o0.t === 'mem' && !o0.indirect && !o0.base && !o0.index && o0.seg < 0 && !!o0.disp;
+    if (!direct && !(ops.length === 2 && ops[0].t === 'imm' && ops[1].t === 'imm')) return false;
     const all = candidates(mnemonic).filter((x) => validInMode(x.form, mode));
     // ljmp $sel,$off / lcall $sel,$off (also jmp/call with two immediates): JMP/CALL ptr16:16/32.
     if (ops.length === 2 && ops[0].t === 'imm' && ops[1].t === 'imm') {
@@ -169,6 +222,8 @@ export class Parser {
     const o = ops[0];
     if (o.t !== 'mem' || o.indirect || o.base || o.index || o.seg >= 0 || !o.disp) return false;
     const suffix = rel.find((x) => x.suffixSize)?.suffixSize ?? 0;
+    // A direct JMP takes no suffix in GAS 2.40 (callw/calll do): `jmpl label` is an error there.
+    if (suffix && /^jmp[wlq]$/.test(mnemonic)) throw new AsmError(`invalid instruction suffix for 'jmp'`, o.col);
     const nearSize = suffix || (mode === 64 ? 64 : mode);
     const short = rel.find((x) => x.form.operands[0].size === 8);
     const long = rel.find((x) => x.form.operands[0].size > 8 && x.form.opSize === nearSize);
@@ -182,10 +237,10 @@ export class Parser {
       const size = f.operands[0].size / 8;
       const offset = bytes.length;
       for (let k = 0; k < size; k++) bytes.push(0);
-      return { bytes, fields: [{ offset, size, expr: o.disp as Expr, pcrel: true, check: 'signed' }] };
+      return { bytes, fields: [{ offset, size, expr: o.disp as Expr, pcrel: true, check: 'signed', branch: mode === 64 }] };
     };
     const base = { file: this.file, line: this.stmt.line, col: this.stmt.col, addr: 0, size: 0 };
-    if (short && long) {
+    if (short && long && !forceLong) {
       const s = build(short.form);
       this.unit.add({ ...base, k: 'branch', short: s, long: build(long.form), target: o.disp, isLong: false, size: s.bytes.length }, null);
     } else {

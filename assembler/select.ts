@@ -17,6 +17,10 @@ export interface SelectContext {
   addrPrefix: number;
   /** The mnemonic is movabs: in 64-bit mode only it takes a 64-bit moffs (GAS manual §9.16.3.1). */
   movabs?: boolean;
+  /** Intel syntax: an unsized memory operand with several possible sizes is an error, not a default. */
+  intel?: boolean;
+  /** `{load}`/`{store}`: of two register-to-register encodings, the one with the destination in ModRM.reg/rm. */
+  direction?: 'load' | 'store';
 }
 
 export interface Selected {
@@ -25,6 +29,8 @@ export interface Selected {
   form: Form;
   /** Operands in the form's (Intel) order; null where the form's operand is implicit (shift by 1). */
   ops: (AttOperand | null)[];
+  /** Operand size a suffix gives a form that has none (mnemonics.ts sizesForm), else 0. */
+  suffixSize?: number;
 }
 
 const SUFFIX_LETTER: Record<number, string> = { 8: 'b', 16: 'w', 32: 'l', 64: 'q' };
@@ -87,7 +93,7 @@ export function isSignExtendedImm(f: Form, k: number): boolean {
 
 /** Immediates whose size is their own (port numbers, shift counts, ENTER, RET imm16, INT n). */
 function isOwnSized(f: Form): boolean {
-  return /^(in|out|int|enter|ret|retf|bt|bts|btr|btc|rol|ror|rcl|rcr|shl|shr|sar|shld|shrd|aam|aad)$/.test(f.mnemonic);
+  return /^(in|out|int|enter|ret|retf|bt|bts|btr|btc|rol|ror|rcl|rcr|shl|shr|sar|shld|shrd|aam|aad|rorx)$/.test(f.mnemonic);
 }
 
 /** GAS's preference among forms that all fit (lower first): its template order, i386-opc.tbl. */
@@ -104,8 +110,16 @@ function rank(f: Form): number {
   return 3;
 }
 
+/** Whether a memory operand's Intel `X ptr` size (if any) is the form operand's. */
+function sizeFits(o: Operand, a: AttOperand, f: Form): boolean {
+  // MOVSXD r16 reads a doubleword in GAS's templates (`movsxd ax, dword ptr [rsp]`), whatever the SDM's r/m16.
+  if (f.mnemonic === 'movsxd') return true;
+  return a.t !== 'mem' || !a.sizeHint || o.size === 0 || o.size === a.sizeHint;
+}
+
 function matchOperand(o: Operand, a: AttOperand | null, f: Form, immK: number, ctx: SelectContext): boolean {
   if (a === null) return o.loc === Loc.One;
+  if (!sizeFits(o, a, f)) return false;
   const gpr = a.t === 'reg' && a.reg.kind === 'gpr' ? a.reg : null;
   switch (o.loc) {
     case Loc.Rm:
@@ -168,7 +182,9 @@ export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectConte
   ctx = { ...ctx, movabs: mnemonic.startsWith('movabs') };
   const found: { c: Candidate; ops: (AttOperand | null)[] }[] = [];
   let countOk = false;
-  const orders = mnemonic.startsWith('xchg') || mnemonic.startsWith('test') ? [att, [...att].reverse()] : [att];
+  // TEST is symmetric: {load} puts the destination in ModRM.reg, as GAS does (85 d8 for {load} test %eax,%ebx).
+  const swap = ctx.direction === 'load' && mnemonic.startsWith('test') && att.every((a) => a.t === 'reg');
+  const orders = mnemonic.startsWith('xchg') || mnemonic.startsWith('test') ? (swap ? [[...att].reverse(), att] : [att, [...att].reverse()]) : [att];
   for (const order of orders) {
     for (const c of cands) {
       const ops = arrange(c.form, order);
@@ -196,6 +212,12 @@ export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectConte
     throw new AsmError(`operand type mismatch for '${mnemonic}'`);
   }
   let pool = found;
+  if (ctx.direction && pool.length > 1) {
+    // GAS manual §9.16.5: {load} picks the form that loads its destination register (8B, 03…), {store} the other.
+    const want = ctx.direction === 'load' ? Loc.Reg : Loc.Rm;
+    const dir = pool.filter((x) => x.c.form.operands[0]?.loc === want);
+    if (dir.length) pool = dir;
+  }
   let warning: string | undefined;
   const sizes = new Set(pool.map((x) => x.c.form.opSize));
   if (sizes.size > 1) {
@@ -205,6 +227,7 @@ export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectConte
       if (def.length) pool = def;
     } else {
       // GAS 2.40 warns and uses the code size's default (word in 16-bit code, else long).
+      if (ctx.intel) throw new AsmError(`ambiguous operand size for '${mnemonic}'`);
       const def = pool.filter((x) => x.c.form.opSize === (ctx.mode === 16 ? 16 : 32));
       if (def.length === 0) throw new AsmError(`no instruction mnemonic suffix given and no register operands; can't size '${mnemonic}'`);
       pool = def;
@@ -223,5 +246,10 @@ export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectConte
     const int3 = candidates('int3')[0];
     if (int3) return { form: int3.form, ops: [] };
   }
-  return { form: best.c.form, ops: best.ops, warning };
+  // SLDT/STR to a 64-bit register: GAS leaves out REX.W (the upper half is zeroed either way, SDM Vol.2B SLDT).
+  if ((best.c.form.mnemonic === 'sldt' || best.c.form.mnemonic === 'str') && best.c.form.opSize === 64) {
+    const r32 = candidates(best.c.form.mnemonic).find((c) => c.form.opSize === 32 && c.form.opcode === best.c.form.opcode);
+    if (r32) return { form: r32.form, ops: best.ops, warning };
+  }
+  return { form: best.c.form, ops: best.ops, warning, suffixSize: best.c.sizesForm ? best.c.suffixSize : 0 };
 }
