@@ -14,6 +14,8 @@ import { APIC_BASE, APIC_SIZE, LocalApic } from './devices/apic';
 import { PcDevices } from './devices/pcDevices';
 import { PhysicalMemory } from './mem/physical';
 import { Mmu } from './mmu/mmu';
+import { Watchpoints } from './debug/watchpoints';
+import type { CallTraceListener } from './debug/callTrace';
 
 export interface MachineOptions {
   /** Guest RAM in bytes (default 256 MiB). */
@@ -56,6 +58,11 @@ export class Machine {
   exitCode = 0;
   /** How the last run() / step() ended. */
   lastStop: StopInfo = { reason: StopReason.None, exitCode: 0, detail: '' };
+  /**
+   * Data breakpoints (debug/watchpoints.ts): watch.add(spec) → id, watch.remove(id), watch.clear(). A
+   * match stops the run after the accessing instruction with StopReason.Watchpoint; exec.lastWatch says which.
+   */
+  readonly watch: Watchpoints;
 
   constructor(options: MachineOptions = {}) {
     this.features = options.features ?? new CpuFeatures();
@@ -63,6 +70,13 @@ export class Machine {
     this.mem = new Mmu(this.phys);
     this.cpu = new Cpu(this.mem, this.features);
     this.exec = new Executor(this.cpu, this.phys, this.features);
+    const watch = this.watch = new Watchpoints();
+    watch.onHit = (hit) => this.exec.watchHit(hit);
+    watch.onChange = () => {
+      // Only watched pages leave the TLB fast path; with none set the MMU does not look at all.
+      this.mem.watch = watch.size !== 0 ? watch : null;
+      this.mem.flush();
+    };
     if (options.devices === false) return;
 
     const cpu = this.cpu, exec = this.exec, mem = this.mem;
@@ -168,6 +182,11 @@ export class Machine {
     this.exec.nmi();
   }
 
+  /** Reports calls, returns, interrupts and system calls to `listener` (debug/callStack.ts), or stops with null. */
+  traceCalls(listener: CallTraceListener | null): void {
+    this.cpu.calls = listener;
+  }
+
   /** Copies bytes into physical memory (loaders); cached translations and decoded code follow. */
   load(physical: number, bytes: Uint8Array): void {
     this.phys.writeBytes(physical, bytes);
@@ -195,7 +214,7 @@ export class Machine {
 
   private record(reason: StopReason): StopReason {
     const x = this.exec.lastException;
-    const detail = reason === StopReason.Stop || reason === StopReason.Exit || reason === StopReason.Reset ? this.exec.stopDetail
+    const detail = reason === StopReason.Stop || reason === StopReason.Exit || reason === StopReason.Reset || reason === StopReason.Watchpoint ? this.exec.stopDetail
       : (reason === StopReason.TripleFault || reason === StopReason.Exception) && x !== null ? x.detail : '';
     this.lastStop = { reason, exitCode: reason === StopReason.Exit ? this.exitCode : 0, detail };
     return reason;

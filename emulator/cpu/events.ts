@@ -24,6 +24,8 @@ export interface ModeSwitchEvent {
   /** The instruction that caused it (the last one retired before the switch was noticed); '' if unknown. */
   mnemonic: string;
   ripLo: number; ripHi: number;
+  /** Linear address of that instruction (CS base of the code it ran in + RIP; RIP itself in 64-bit code). */
+  linearLo: number; linearHi: number;
 }
 
 export interface ExceptionEvent {
@@ -74,7 +76,7 @@ export function emitCrWrite(cpu: Cpu, register: CrName, oldLo: number, oldHi: nu
  * Reports a mode or paging-mode switch if one happened since the last report. The run loop calls it
  * from its ATTN_MODE service, after updateMode, with the instruction that set ATTN_MODE.
  */
-export function checkModeSwitch(cpu: Cpu, i: Insn | null): void {
+export function checkModeSwitch(cpu: Cpu, i: Insn | null, csBase = 0): void {
   const ev = cpu.events;
   if (ev === null) return;
   let s = seen.get(cpu);
@@ -82,7 +84,11 @@ export function checkModeSwitch(cpu: Cpu, i: Insn | null): void {
   const mode = cpuMode(cpu), paging = pagingMode(cpu);
   if (mode === s.mode && paging === s.paging) return;
   const [ripLo, ripHi] = insnRip(i);
-  const e: ModeSwitchEvent = { fromMode: s.mode, toMode: mode, fromPaging: s.paging, toPaging: paging, mnemonic: i === null ? '' : i.form.gas ?? i.form.mnemonic, ripLo, ripHi };
+  const wide = s.mode === 'long64';
+  const e: ModeSwitchEvent = {
+    fromMode: s.mode, toMode: mode, fromPaging: s.paging, toPaging: paging, mnemonic: i === null ? '' : i.form.gas ?? i.form.mnemonic, ripLo, ripHi,
+    linearLo: wide ? ripLo : (csBase + ripLo) | 0, linearHi: wide ? ripHi : 0,
+  };
   s.mode = mode;
   s.paging = paging;
   ev.modeSwitch(e);

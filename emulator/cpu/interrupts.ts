@@ -14,6 +14,7 @@ import {
   frameCurrent, frameNew, framePush, frameRoom, isCanonical, loadCs, markAccessed, setNull, tryReadDescriptor,
 } from './segment';
 import { FLAG_NT, TaskSwitch, stk, taskSwitch, tssStack, tssStack64 } from './tss';
+import { CallKind, traceDelivery } from '../debug/callTrace';
 
 const FLAG_AC = 1 << 18;
 const FLAG_RF = 1 << 16;
@@ -28,8 +29,10 @@ export enum Source { Exception, External, Software, Int1 }
  * contributory then contributory, or #PF then contributory/#PF → #DF; a fault while delivering #DF → shutdown.
  */
 export function deliverException(cpu: Cpu, vector: number, errorCode: number, detail: string): string | null {
-  if ((cpu.cr0 & CR0_PE) === 0) return deliverReal(cpu, vector, cpu.ripLo);
-  return deliverWithRules(cpu, vector, errorCode, detail, Source.Exception, cpu.ripLo, cpu.ripHi);
+  const cs = cpu.segSel[Seg.CS], size = cpu.codeSize, lo = cpu.ripLo, hi = cpu.ripHi;
+  const r = (cpu.cr0 & CR0_PE) === 0 ? deliverReal(cpu, vector, lo) : deliverWithRules(cpu, vector, errorCode, detail, Source.Exception, lo, hi);
+  if (r === null && cpu.calls !== null) traceDelivery(cpu, CallKind.Exception, delivered, cs, size, lo, hi, lo, hi);
+  return r;
 }
 
 /**
@@ -39,8 +42,12 @@ export function deliverException(cpu: Cpu, vector: number, errorCode: number, de
 export function deliverInterrupt(cpu: Cpu, vector: number, external: true): string | null {
   void external;
   cpu.halted = false;
-  if ((cpu.cr0 & CR0_PE) === 0) return deliverReal(cpu, vector, cpu.ripLo);
-  return deliverWithRules(cpu, vector, -1, 'external interrupt', Source.External, cpu.ripLo, cpu.ripHi);
+  const cs = cpu.segSel[Seg.CS], size = cpu.codeSize, lo = cpu.ripLo, hi = cpu.ripHi;
+  const r = (cpu.cr0 & CR0_PE) === 0 ? deliverReal(cpu, vector, lo) : deliverWithRules(cpu, vector, -1, 'external interrupt', Source.External, lo, hi);
+  if (r === null && cpu.calls !== null) {
+    traceDelivery(cpu, delivered === vector ? CallKind.ExternalInterrupt : CallKind.Exception, delivered, cs, size, lo, hi, lo, hi);
+  }
+  return r;
 }
 
 /**
@@ -50,11 +57,21 @@ export function deliverInterrupt(cpu: Cpu, vector: number, external: true): stri
  * is raised from the INT instruction (the run loop then delivers it with the double-fault rules).
  */
 export function softwareInterrupt(cpu: Cpu, vector: number, nextLo: number, nextHi = 0, int1 = false): string | null {
-  if ((cpu.cr0 & CR0_PE) === 0) return deliverReal(cpu, vector, nextLo);
+  const cs = cpu.segSel[Seg.CS], size = cpu.codeSize;
+  if ((cpu.cr0 & CR0_PE) === 0) {
+    const r = deliverReal(cpu, vector, nextLo);
+    if (r === null && cpu.calls !== null) traceDelivery(cpu, CallKind.SoftwareInterrupt, vector, cs, size, nextLo, 0, nextLo, 0);
+    return r;
+  }
   if (!int1 && (cpu.flags & EFLAGS_VM) !== 0 && ((cpu.flags >> 12) & 3) < 3) raise(Vector.GP, 0, 'INT n in virtual-8086 mode with IOPL < 3');
   deliverProtected(cpu, vector, -1, int1 ? Source.Int1 : Source.Software, nextLo, nextHi);
+  // (The INT instruction's own address is not known here: the event's rip is the return address.)
+  if (cpu.calls !== null) traceDelivery(cpu, CallKind.SoftwareInterrupt, vector, cs, size, nextLo, nextHi, nextLo, nextHi);
   return null;
 }
+
+/** The vector the last delivery went through (after the double-fault rules), for the call trace. */
+let delivered = 0;
 
 /**
  * Fault-class exceptions (SDM Vol.3A Table 6-1): those whose saved EIP is the faulting instruction. #DB is
@@ -118,6 +135,7 @@ function idtrText(cpu: Cpu): string {
 
 /** Real-mode delivery: push FLAGS, CS, IP; load CS:IP from the IVT; clear IF, TF, AC. */
 function deliverReal(cpu: Cpu, vector: number, ip: number): string | null {
+  delivered = vector;
   const entry = vector * 4;
   if (entry + 3 > cpu.idtrLimit) return `vector ${vector} lies beyond the IVT limit 0x${cpu.idtrLimit.toString(16)}`;
   materialize(cpu);
@@ -143,6 +161,7 @@ let gLo = 0, gHi = 0, gHi2 = 0;
  * the fault that stops delivery; architectural registers change only once every check has passed.
  */
 function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: Source, retLo: number, retHi: number): void {
+  delivered = vector;
   const ext = source === Source.Exception || source === Source.External || source === Source.Int1 ? 1 : 0;
   const idtErr = (vector << 3) | 2 | ext;
   const ia32e = (cpu.efer & EFER_LMA) !== 0;

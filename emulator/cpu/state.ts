@@ -7,6 +7,7 @@ import type { Insn } from './insn';
 import type { Mmu } from '../mmu/mmu';
 import { CpuFeatures } from './features';
 import type { CpuEvents } from './events';
+import type { CallTraceListener } from '../debug/callTrace';
 
 /** General registers in SDM encoding order (ModRM.reg/rm with REX.R/B). */
 export enum Reg { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 }
@@ -113,6 +114,8 @@ export class Cpu {
 
   /** Debugger listeners (events.ts); null when nobody listens, which costs one null check on rare paths. */
   events: CpuEvents | null = null;
+  /** Call-trace listener (debug/callTrace.ts); null when unused: one null check on call/return/interrupt paths. */
+  calls: CallTraceListener | null = null;
 
   /** Derived from CR0.PE, EFLAGS.VM, EFER.LMA and CS.D/CS.L by modes.ts: the decoder's code size. */
   codeSize: CodeSize = CodeSize.Bits16;

@@ -15,6 +15,7 @@ import { CpuFeatures } from './features';
 import { HANDLERS } from './exec/index';
 import './exec/moveFast'; // registers specialised MOV variants (SPECIALISE)
 import { PAGE_SIZE, PhysicalMemory } from '../mem/physical';
+import type { WatchHit } from '../debug/watchpoints';
 
 export enum StopReason {
   None = 'none',
@@ -31,6 +32,11 @@ export enum StopReason {
   Exit = 'exit',
   /** The guest asked the chipset for a reset (port 0x92 bit 0, the 8042's reset pulse). */
   Reset = 'reset',
+  /**
+   * A data breakpoint (debug/watchpoints.ts) matched: a trap, so the accessing instruction has completed
+   * (SDM Vol.3B §17.3.1.2) and RIP is past it. Executor.lastWatch says which, where and by what instruction.
+   */
+  Watchpoint = 'watchpoint',
 }
 
 /**
@@ -95,10 +101,23 @@ export class Executor {
 
   /** The instruction that set ATTN_MODE, for the mode-switch event. */
   private modeInsn: Insn | null = null;
+  /** The CS base of that instruction's block (the mode switch may have changed CS since). */
+  private modeCsBase = 0;
   /** Execution breakpoints by linear address ("hi:lo"); blocks are split so one starts at each. */
   private readonly breakpoints = new Set<string>();
   /** The breakpoint block the last run stopped at: the next run executes it instead of stopping again. */
   private resumeBlock: Block | null = null;
+  /** The data breakpoint match the last StopReason.Watchpoint reports. */
+  lastWatch: WatchHit | null = null;
+  /** The first match of the instruction running now: reported once it completes, dropped if it faults. */
+  private watchPending: WatchHit | null = null;
+  /**
+   * Code size each block start was last decoded with, by physical address, and the last one per 4-KiB
+   * frame: for the debugger's "disassemble in the mode this code last ran in". Kept across cache flushes
+   * (addBreakpoint clears the cache); written only when a block is decoded, never on the hot path.
+   */
+  private readonly codeSizes = new Map<number, CodeSize>();
+  private readonly frameCodeSizes = new Map<number, CodeSize>();
 
   private readonly fetch: CodeBytes;
   private fetchLo = 0;
@@ -126,6 +145,33 @@ export class Executor {
     this.stopDetail = detail;
     this.stopReason = reason;
     this.cpu.attention |= ATTN_STOP;
+  }
+
+  /**
+   * A data breakpoint matched an access (debug/watchpoints.ts calls this from the MMU's slow path): the
+   * run stops after the current instruction. RIP is provisional here — inside a block it is fixed after
+   * the instruction retires; outside one (the pushes of an event delivery) it is the RIP being saved.
+   */
+  watchHit(hit: WatchHit): void {
+    if (this.watchPending !== null) return; // the first match of an instruction is the one reported
+    hit.ripLo = this.cpu.ripLo;
+    hit.ripHi = this.cpu.ripHi;
+    this.watchPending = hit;
+    this.requestStop(`watchpoint ${hit.id}`, StopReason.Watchpoint);
+  }
+
+  /**
+   * Code size (16, 32, 64) code at `physical` was last decoded with: that of the last block starting
+   * there or, failing that, at the nearest block start below it in its 4-KiB frame, else that of the
+   * last block decoded in the frame; null if no code was decoded from that frame. For the debugger
+   * (disassembly), not the hot path: it may look at up to a frame's worth of addresses.
+   */
+  codeSizeAt(physical: number): 16 | 32 | 64 | null {
+    const frameStart = physical - (physical % PAGE_SIZE);
+    let s: CodeSize | undefined;
+    for (let a = physical; a >= frameStart && s === undefined; a--) s = this.codeSizes.get(a);
+    s ??= this.frameCodeSizes.get(frameStart / PAGE_SIZE);
+    return s === undefined ? null : s === CodeSize.Bits16 ? 16 : s === CodeSize.Bits32 ? 32 : 64;
   }
 
   /** Raises NMI (vector 2): delivered at the next instruction boundary whatever IF, unless an NMI handler is running. */
@@ -203,6 +249,9 @@ export class Executor {
           held = until < remaining ? remaining - until : 0;
           remaining -= held;
         }
+        // A stop requested while servicing (a debugger listening to a mode switch) takes effect before
+        // the next instruction runs.
+        if ((cpu.attention & ATTN_STOP) !== 0 && this.stopRequested) continue;
       }
       if (remaining <= 0) {
         if (held <= 0) return StopReason.Limit;
@@ -265,11 +314,22 @@ export class Executor {
           continue;
         }
       }
-      // Mode-changing forms end their block, so the last one run names the cause of a switch.
-      if ((cpu.attention & ATTN_MODE) !== 0 && k > 0) this.modeInsn = block.insns[k - 1];
+      if (cpu.attention !== 0 && k > 0) this.retiredWithAttention(block, k);
       cpu.icount += k;
       this.running = null;
       remaining -= k;
+    }
+  }
+
+  /** The block left early or ended with cpu.attention set after k instructions: note what the service needs. */
+  private retiredWithAttention(block: Block, k: number): void {
+    // Mode-changing forms end their block, so the last one run names the cause of a switch.
+    if ((this.cpu.attention & ATTN_MODE) !== 0) { this.modeInsn = block.insns[k - 1]; this.modeCsBase = block.csBase; }
+    const w = this.watchPending;
+    if (w !== null) {
+      // Attention is checked after every instruction, so the last one retired made the access.
+      if (k === 1) { w.ripLo = block.ripLo; w.ripHi = block.ripHi; }
+      else { w.ripLo = block.insns[k - 2].nextLo; w.ripHi = block.insns[k - 2].nextHi; }
     }
   }
 
@@ -296,15 +356,12 @@ export class Executor {
       updateMode(cpu);
       this.cache.flushJumps();
       if (cpu.events !== null) {
-        checkModeSwitch(cpu, this.modeInsn);
+        checkModeSwitch(cpu, this.modeInsn, this.modeCsBase);
         this.modeInsn = null;
       }
     }
     if (a & ATTN_SHADOW) this.shadowAt = cpu.icount;
-    if (a & ATTN_STOP && this.stopRequested) {
-      this.stopRequested = false;
-      return this.stopReason;
-    }
+    if (a & ATTN_STOP && this.stopRequested) return this.takeStop();
     const p = this.platform;
     let look = (a & (ATTN_IRQ | ATTN_HALT | ATTN_SHADOW)) !== 0;
     if (p !== null && (look || cpu.icount >= this.deadline)) {
@@ -330,11 +387,30 @@ export class Executor {
         }
       }
     }
+    if ((cpu.attention & ATTN_STOP) !== 0 && this.watchPending !== null && this.stopRequested) {
+      // A data breakpoint matched a push of the frame just delivered: stop before the handler runs.
+      cpu.attention &= ~ATTN_STOP;
+      return this.takeStop();
+    }
     if (cpu.halted) {
       cpu.attention |= ATTN_HALT; // stay halted until an interrupt wakes the processor
       return StopReason.Halt;
     }
     return StopReason.None;
+  }
+
+  /**
+   * Ends the run for a requested stop. A data breakpoint met by the same instruction as a pause request
+   * is reported (the pause is served by the stop anyway); an exit or reset request wins over it.
+   */
+  private takeStop(): StopReason {
+    this.stopRequested = false;
+    const w = this.watchPending;
+    this.watchPending = null;
+    const r = this.stopReason;
+    if (w === null || r === StopReason.Exit || r === StopReason.Reset) return r;
+    this.lastWatch = w;
+    return StopReason.Watchpoint;
   }
 
   /**
@@ -362,6 +438,12 @@ export class Executor {
 
   private fault(e: CpuFault): StopReason {
     const cpu = this.cpu;
+    if (this.watchPending !== null) {
+      // The faulting instruction did not complete: no data breakpoint is reported for it (it restarts,
+      // and matches again if it then completes).
+      this.watchPending = null;
+      if (this.stopReason === StopReason.Watchpoint) this.stopRequested = false;
+    }
     if (cpu.events !== null) emitException(cpu, e.vector, e.errorCode, cpu.ripLo, cpu.ripHi, e.detail);
     if (this.stopOnException) {
       this.lastException = { vector: e.vector, errorCode: e.errorCode, ripLo: cpu.ripLo, ripHi: cpu.ripHi, detail: e.detail };
@@ -456,6 +538,8 @@ export class Executor {
       hi = nextHi;
     }
     const b = new Block(insns, physical, cpu.ripLo, cpu.ripHi, csBase, size);
+    this.codeSizes.set(physical, size);
+    this.frameCodeSizes.set(Math.floor(physical / PAGE_SIZE), size);
     b.breakpoint = checkBreakpoints && this.breakpoints.has(`${linHi}:${linLo}`);
     this.cache.add(b, spans);
     for (let k = 0; k < spans.length; k += 2) this.protect(spans[k]);

@@ -10,6 +10,7 @@ import {
   Access, CR0_PE, CR0_PG, CR0_WP, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_PKE, CR4_PSE, CR4_SMAP, CR4_SMEP,
   EFER_LMA, EFER_NXE, EFLAGS_AC, MODE_NONE, PageWalker, PagingRegs,
 } from './pageWalk';
+import { type MmuWatch, WATCH_READ, WATCH_WRITE } from '../debug/watchpoints';
 
 export { Access };
 
@@ -57,6 +58,11 @@ export class Mmu {
   // TLB statistics for the bench. Hits are not counted (that would cost on the fast path): misses are
   // slow-path accesses, walker.walks the page walks done for them, for fetches and for implicit accesses.
   misses = 0;
+  /**
+   * Data breakpoints (debug/watchpoints.ts); null when none is set. Watched pages get no fast-path entry
+   * for the watched kind of access, so the checks sit on the slow paths only.
+   */
+  watch: MmuWatch | null = null;
 
   constructor(readonly phys: PhysicalMemory) {
     this.pool = phys.pool;
@@ -168,8 +174,13 @@ export class Mmu {
     let pa = 0;
     for (let k = 0; k < size; k++) {
       const a = (lo + k) | 0;
-      if (k === 0 || (a & 0xfff) === 0) pa = this.translate(a, (a >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi, Access.Read, true);
-      else pa++;
+      if (k === 0 || (a & 0xfff) === 0) {
+        const aHi = (a >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+        pa = this.translate(a, aHi, Access.Read, true);
+        if (this.watch !== null) this.watch.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), false);
+      } else {
+        pa++;
+      }
       v |= this.phys.read8(pa) << (8 * k);
     }
     return size === 4 ? v | 0 : v >>> 0;
@@ -185,8 +196,13 @@ export class Mmu {
     let pa = 0;
     for (let k = 0; k < size; k++) {
       const a = (lo + k) | 0;
-      if (k === 0 || (a & 0xfff) === 0) pa = this.translate(a, (a >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi, Access.Write, true);
-      else pa++;
+      if (k === 0 || (a & 0xfff) === 0) {
+        const aHi = (a >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+        pa = this.translate(a, aHi, Access.Write, true);
+        if (this.watch !== null) this.watch.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), true);
+      } else {
+        pa++;
+      }
       this.phys.write8(pa, (v >>> (8 * k)) & 0xff);
     }
   }
@@ -328,9 +344,11 @@ export class Mmu {
     if (off < 0) return;
     const i = (lo >>> 12) & TLB_MASK;
     this.retag(i, lo, hi);
-    if (canRead) this.rd[i] = off;
+    // A watched page keeps the watched kind of access on the slow path, where it is checked.
+    const watched = this.watch !== null ? this.watch.pageFlags(lo, hi, physical) : 0;
+    if (canRead && (watched & WATCH_READ) === 0) this.rd[i] = off;
     // The zero frame (offset 0) is never written through; code frames are written through the slow path.
-    if (canWrite && off !== 0 && !this.phys.codeFrames[off / PAGE_SIZE]) this.wr[i] = off;
+    if (canWrite && off !== 0 && !this.phys.codeFrames[off / PAGE_SIZE] && (watched & WATCH_WRITE) === 0) this.wr[i] = off;
   }
 
   private readSlow(lo: number, hi: number, size: number): number {
@@ -343,6 +361,7 @@ export class Mmu {
         const aHi = (a >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
         pa = this.translate(a, aHi, Access.Read);
         this.fill(a, aHi, pa, false);
+        if (this.watch !== null) this.watch.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), false);
       } else {
         pa++;
       }
@@ -362,7 +381,27 @@ export class Mmu {
       if (first) pa = this.translate(a, aHi, Access.Write);
       else pa++;
       this.phys.write8(pa, (v >>> (8 * k)) & 0xff);
-      if (first) this.fill(a, aHi, pa, true);
+      if (first) {
+        this.fill(a, aHi, pa, true);
+        if (this.watch !== null) this.watch.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), true);
+      }
     }
+  }
+
+  /**
+   * The valid TLB entries, for the debugger's `info tlb` (read-only, no side effects). The TLB caches pool
+   * offsets for data accesses, so only fetch entries carry a physical address (`execute`, else -1).
+   */
+  entries(): { linearLo: number; linearHi: number; read: boolean; write: boolean; execute: number; pageShift: number; global: boolean }[] {
+    const out = [];
+    for (let i = 0; i < TLB_SIZE; i++) {
+      // A tag whose every access kind still takes the slow path caches nothing.
+      if (this.tagLo[i] === EMPTY || (this.rd[i] < 0 && this.wr[i] < 0 && this.ex[i] < 0)) continue;
+      out.push({
+        linearLo: this.tagLo[i] >>> 0, linearHi: this.tagHi[i] >>> 0, read: this.rd[i] >= 0, write: this.wr[i] >= 0,
+        execute: this.ex[i], pageShift: this.shift[i], global: this.glob[i] === 1,
+      });
+    }
+    return out;
   }
 }

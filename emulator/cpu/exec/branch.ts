@@ -9,6 +9,7 @@ import { cf, condition, of, pf, sf, zf } from '../flags';
 import { peek, push, release } from '../stack';
 import { Cpu, Reg, Seg } from '../state';
 import { Handler, Insn, SPECIALISE } from '../insn';
+import { traceNearCall, traceNearRet } from '../../debug/callTrace';
 
 /**
  * Checks a near-branch target (SDM Vol.2 JMP/CALL/RET Operation): in 64-bit mode it must be canonical,
@@ -61,6 +62,7 @@ const callRel: Handler = (cpu, i) => {
   checkTarget(cpu, i.targetLo, i.targetHi);
   pushReturn(cpu, i);
   go(cpu, i.targetLo, i.targetHi);
+  if (cpu.calls !== null) traceNearCall(cpu, i);
 };
 
 /** CALL r/m: the target is read (with the old RSP) before the push. */
@@ -70,6 +72,7 @@ const callRm: Handler = (cpu, i) => {
   checkTarget(cpu, lo, hi);
   pushReturn(cpu, i);
   go(cpu, lo, hi);
+  if (cpu.calls !== null) traceNearCall(cpu, i);
 };
 
 /** RET / RET imm16: pop the return address, then release imm16 more bytes (SDM RET Operation). */
@@ -83,6 +86,7 @@ function ret(withImm: boolean): Handler {
     checkTarget(cpu, lo, hi);
     release(cpu, (size >> 3) + (withImm ? i.immLo & 0xffff : 0));
     go(cpu, lo, hi);
+    if (cpu.calls !== null) traceNearRet(cpu, i);
   };
 }
 

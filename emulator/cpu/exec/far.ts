@@ -18,6 +18,7 @@ import { peek, push, release } from '../stack';
 import { FLAG_NT, TaskSwitch, backLink, stk, taskSwitch, tssStack, tssStack64 } from '../tss';
 import { ATTN_IRQ, ATTN_MODE, Cpu, Reg, Seg } from '../state';
 import type { Handler, Insn } from '../insn';
+import { CallKind, traceFar } from '../../debug/callTrace';
 
 /** EFLAGS bits IRET may load in real mode with a 32-bit operand (SDM Vol.2 IRET: tempEFLAGS AND 257FD5H). */
 const IRET32_LOADED = 0x257fd5;
@@ -387,11 +388,17 @@ const jmpMem: Handler = (cpu, i) => {
   farJump(cpu, i, ptrSelector, ptrOffset, ptrOffsetHi);
 };
 
-const callPtr: Handler = (cpu, i) => farCall(cpu, i, i.imm2, i.immLo, 0);
+const callPtr: Handler = (cpu, i) => {
+  const cs = cpu.segSel[Seg.CS], size = cpu.codeSize;
+  farCall(cpu, i, i.imm2, i.immLo, 0);
+  if (cpu.calls !== null) traceFar(cpu, i, CallKind.FarCall, cs, size);
+};
 
 const callMem: Handler = (cpu, i) => {
+  const cs = cpu.segSel[Seg.CS], size = cpu.codeSize;
   readFarPointer(cpu, i);
   farCall(cpu, i, ptrSelector, ptrOffset, ptrOffsetHi);
+  if (cpu.calls !== null) traceFar(cpu, i, CallKind.FarCall, cs, size);
 };
 
 // ---- Far RET ------------------------------------------------------------------------------------------
@@ -492,8 +499,16 @@ function retf(cpu: Cpu, i: Insn, extra: number): void {
   loadCsIp(cpu, selector, ip);
 }
 
-const retfPlain: Handler = (cpu, i) => retf(cpu, i, 0);
-const retfImm: Handler = (cpu, i) => retf(cpu, i, i.immLo & 0xffff);
+const retfPlain: Handler = (cpu, i) => {
+  const cs = cpu.segSel[Seg.CS], size = cpu.codeSize;
+  retf(cpu, i, 0);
+  if (cpu.calls !== null) traceFar(cpu, i, CallKind.FarRet, cs, size);
+};
+const retfImm: Handler = (cpu, i) => {
+  const cs = cpu.segSel[Seg.CS], size = cpu.codeSize;
+  retf(cpu, i, i.immLo & 0xffff);
+  if (cpu.calls !== null) traceFar(cpu, i, CallKind.FarRet, cs, size);
+};
 
 // ---- IRET ---------------------------------------------------------------------------------------------
 
@@ -624,8 +639,10 @@ function iretProtected(cpu: Cpu, i: Insn): void {
 }
 
 const iret: Handler = (cpu, i) => {
+  const cs = cpu.segSel[Seg.CS], size = cpu.codeSize;
   if (protectedMode(cpu)) iretProtected(cpu, i);
   else iretReal(cpu, i);
+  if (cpu.calls !== null) traceFar(cpu, i, CallKind.Iret, cs, size);
 };
 
 // ---- SYSCALL / SYSRET / SYSENTER / SYSEXIT --------------------------------------------------------------
@@ -724,6 +741,15 @@ function sysexit(cpu: Cpu, i: Insn): void {
   setCpl(cpu, 3);
 }
 
+/** SYSCALL/SYSRET/SYSENTER/SYSEXIT reported to the call trace (debug/callTrace.ts) when it listens. */
+function traced(h: Handler, kind: CallKind): Handler {
+  return (cpu, i) => {
+    const cs = cpu.segSel[Seg.CS], size = cpu.codeSize;
+    h(cpu, i);
+    if (cpu.calls !== null) traceFar(cpu, i, kind, cs, size);
+  };
+}
+
 export const handlers: Record<string, Handler> = {
   jmp_ptr16_16: jmpPtr,
   jmp_ptr16_32: jmpPtr,
@@ -744,8 +770,8 @@ export const handlers: Record<string, Handler> = {
   iret,
   iretd: iret,
   iretq: iret,
-  syscall,
-  sysret,
-  sysenter,
-  sysexit,
+  syscall: traced(syscall, CallKind.Syscall),
+  sysret: traced(sysret, CallKind.Sysret),
+  sysenter: traced(sysenter, CallKind.Sysenter),
+  sysexit: traced(sysexit, CallKind.Sysexit),
 };
