@@ -9,6 +9,8 @@ import { TSC_PER_INSN } from './time';
 
 export const MSR_TSC = 0x10;
 export const MSR_APIC_BASE = 0x1b;
+/** Machine-check global capability (read-only) and status (SDM Vol.4 Table 2-2). */
+export const MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a;
 export const MSR_SYSENTER_CS = 0x174;
 export const MSR_SYSENTER_ESP = 0x175;
 export const MSR_SYSENTER_EIP = 0x176;
@@ -84,6 +86,11 @@ export function readMsr(cpu: Cpu, index: number, pos: number): number {
       if (!cpu.features.has('rdtscp') && !cpu.features.has('rdpid')) raise(Vector.GP, 0, 'rdmsr: IA32_TSC_AUX not supported');
       lo = cpu.tscAux;
       break;
+    // SDM Vol.3B §16.3.1: with CPUID.01H:EDX.MCA, IA32_MCG_CAP and IA32_MCG_STATUS exist. We report no
+    // error-reporting banks (Count = 0, MCG_CTL_P = 0) and no machine check in progress.
+    case MSR_MCG_CAP: case MSR_MCG_STATUS:
+      if (!cpu.features.has('mca')) raise(Vector.GP, 0, 'rdmsr: machine-check MSRs need CPUID MCA');
+      break;
     default:
       raise(Vector.GP, 0, `rdmsr: unknown MSR ${(index >>> 0).toString(16)}h`);
   }
@@ -133,6 +140,10 @@ export function writeMsr(cpu: Cpu, index: number, lo: number, hi: number, i: Ins
       // Bits 63:32 are reserved (SDM Vol.4 Table 2-2, IA32_TSC_AUX).
       if (hi !== 0) raise(Vector.GP, 0, 'wrmsr IA32_TSC_AUX: reserved bits 63:32 set');
       cpu.tscAux = lo;
+      return;
+    case MSR_MCG_STATUS:
+      // Writable only with zeros (SDM Vol.4 Table 2-2, IA32_MCG_STATUS; Vol.3B §16.3.1.2).
+      if (!cpu.features.has('mca') || lo !== 0 || hi !== 0) raise(Vector.GP, 0, 'wrmsr IA32_MCG_STATUS: only 0 can be written');
       return;
     default:
       raise(Vector.GP, 0, `wrmsr: unknown MSR ${(index >>> 0).toString(16)}h`);

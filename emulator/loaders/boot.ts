@@ -10,6 +10,7 @@ import { MmioDevice } from '../mem/physical';
 import { BootState, ProgramKind, defaultBoot, detectKind } from './detect';
 import { ElfImage, loadElf, loadRange } from './elf';
 import { LoadError, hex } from './image';
+import { linuxMemoryNeeded, loadLinux } from './linux';
 import { enterLongMode } from './longMode';
 import { loadMultiboot } from './multiboot';
 import { enterProtected } from './protected';
@@ -153,10 +154,12 @@ function elfLines(image: ElfImage): ProgramLine[] {
 export function bootProgram(o: BootOptions): Booted {
   const kind = detectKind(o.bytes, o.file);
   const boot = o.boot ?? (kind === 'gas' ? (o.load !== null && o.load >= 0x100000 ? 'long' : 'real') : defaultBoot(o.bytes, o.file));
-  if (boot === 'linux' || boot === 'linux32') bad('boot', `'${boot}' is not supported yet (accepted: reset, real, protected, multiboot, long)`);
-  if (kind === 'bzimage') bad(null, `${o.file}: a Linux bzImage needs boot 'linux', which is not supported yet`);
-  if (o.cmdline !== null && boot !== 'multiboot') bad('cmdline', `is for boot 'multiboot' (or 'linux'), not '${boot}'`);
-  if (o.initrd.length && boot !== 'multiboot') bad('initrd', `is for boot 'multiboot' (or 'linux'), not '${boot}'`);
+  const linux = boot === 'linux' || boot === 'linux32';
+  if (linux && kind !== 'bzimage') bad('boot', `'${boot}' needs a Linux bzImage ("HdrS" at 0x202); ${o.file} is not one`);
+  if (kind === 'bzimage' && !linux) bad('boot', `'${boot}' cannot run a Linux bzImage (${o.file}); use 'linux' or 'linux32'`);
+  if (o.cmdline !== null && boot !== 'multiboot' && !linux) bad('cmdline', `is for boot 'multiboot', 'linux' or 'linux32', not '${boot}'`);
+  if (o.initrd.length && boot !== 'multiboot' && !linux) bad('initrd', `is for boot 'multiboot', 'linux' or 'linux32', not '${boot}'`);
+  if (o.initrd.length > 1 && linux) bad('initrd', `boot '${boot}' takes one initrd, got ${o.initrd.length}`);
   if (o.disk !== null && boot !== 'real') bad('disk', `is for boot 'real', not '${boot}'`);
   const load = o.load ?? (boot === 'real' ? 0x7c00 : 0x100000);
 
@@ -175,6 +178,8 @@ export function bootProgram(o: BootOptions): Booted {
   if (o.memory === null && image !== null && load + image.length > FOUR_GIB) {
     memory = LOW_RAM_LIMIT + Math.ceil((load + image.length - FOUR_GIB) / 2 ** 20) * 2 ** 20;
   }
+  // A kernel decompresses itself in place: RAM must reach load + init_size (linux.ts).
+  if (o.memory === null && linux) memory = Math.max(memory, linuxMemoryNeeded(o.bytes, o.load ?? undefined) ?? 0);
   const m = new Machine({ memory, features: o.features, output: o.output, input: o.input });
 
   let entry: number;
@@ -188,6 +193,13 @@ export function bootProgram(o: BootOptions): Booted {
     const disk = o.disk ?? image ?? o.bytes;
     const bios = installBios(m.phys, m.cpu, { disk, console: o.output, input: o.input, ramBytes: memory, ...(m.devices ? { a20: m.devices.a20 } : {}) });
     m.devices?.bus.register(BIOS_PORT_BASE, BIOS_PORT_LAST, bios.services, { wide: true });
+  }
+  if (linux) {
+    const r = loaded(loadLinux(m, o.bytes, {
+      entry: boot, file: o.file, ...(o.load !== null ? { load: o.load } : {}), ...(o.cmdline !== null ? { cmdline: o.cmdline } : {}),
+      ...(o.initrd.length ? { initrd: o.initrd[0].bytes } : {}),
+    }));
+    return { machine: m, boot, kind, load: r.load, entry: r.entry, symbols, lines, memory, elf };
   }
   if (boot === 'multiboot') {
     const r = loaded(loadMultiboot(m, o.bytes, { file: o.file, modules: o.initrd.map((x) => ({ string: x.name, bytes: x.bytes })), ...(o.cmdline !== null ? { cmdline: o.cmdline } : {}) }));

@@ -77,8 +77,8 @@ test('run: bad input exits 2 with a message naming the option or file', () => {
     const cases: [string[], RegExp][] = [
       [[h, '--paging', '3'], /--paging must be 4 or 5, got 3/],
       [[h, '--boot', 'uefi'], /--boot must be one of reset, real, protected, multiboot, long, linux, linux32, got uefi/],
-      [[h, '--boot', 'linux'], /--boot: 'linux' is not supported yet/],
-      [[h, '--boot=linux32'], /--boot: 'linux32' is not supported yet/],
+      [[h, '--boot', 'linux'], /--boot: 'linux' needs a Linux bzImage/],
+      [[h, '--boot=linux32'], /--boot: 'linux32' needs a Linux bzImage/],
       [[h, '--memory', 'lots'], /--memory must be a size/],
       [[h, '--trace', 'modes,everything'], /--trace takes a comma list of modes, cr, exceptions, insns, got everything/],
       [[h, '--max-instructions', '-5'], /--max-instructions must be a positive number/],

@@ -1,0 +1,166 @@
+// linux/boot.test.ts: a real Debian bzImage (linux-image-<version>-amd64, fetched by support/linuxKernel.ts)
+// booted through its own decompressor, with "earlyprintk=ttyS0,115200 console=ttyS0 nokaslr".
+//
+// What the sources say (arch/x86/boot/compressed, Linux 6.1 as Debian ships it): startup_64 (head_64.S)
+// works out whether 5-level paging is wanted (CPUID.7.0:ECX[16] set and no "no5lvl", pgtable_64.c) and,
+// only when that differs from CR4.LA57, calls the 32-bit trampoline it copied below 1 MiB, which
+// far-returns to compatibility mode, clears CR0.PG, flips CR4.LA57, loads the new top-level table (a
+// 32-bit CR3 value, hence the low copy), sets CR0.PG and far-jumps back to 64-bit code. Then
+// extract_kernel (misc.c) brings up the early serial console from "earlyprintk" and, with "nokaslr", prints
+// kaslr.c's warning "KASLR disabled: 'nokaslr' on cmdline." between blank lines (distribution kernels lack
+// CONFIG_X86_VERBOSE_BOOTUP, so nothing else is printed), decompresses, and returns the entry; `jmp *%rax`
+// enters the kernel's startup_64 at the output address with RSI = boot_params.
+//
+// The default tests run each boot up to that console line (well under a million instructions: the
+// trampoline is done by then); reaching the kernel's entry takes about 4.5·10^9 instructions (the xz
+// decompressor), so those runs are in the soak: LINUX_SOAK=1.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { CR4_LA57 } from '../../emulator/cpu/modes';
+import { Reg } from '../../emulator/cpu/state';
+import { debianKernel } from '../support/linuxKernel';
+import { QEMU, qemuMissing } from '../support/qemu';
+import { runCommand } from '../../cli/run';
+import { bootKernel, BootOptions, BootResult, CMDLINE } from './bootKernel';
+
+const kernel = debianKernel();
+const skip = 'skip' in kernel ? kernel.skip : undefined;
+const soak = process.env.LINUX_SOAK === '1' ? undefined : 'set LINUX_SOAK=1 (about 3–8 minutes per boot to the kernel entry)';
+let bytes: Uint8Array | null = null;
+function image(): Uint8Array {
+  if (bytes === null && 'path' in kernel) bytes = readFileSync(kernel.path);
+  return bytes!;
+}
+
+const KASLR_LINE = "\r\n\r\nKASLR disabled: 'nokaslr' on cmdline.\r\n\r\n";
+const printed = (c: string): boolean => c.includes(KASLR_LINE);
+
+/** Boots until the decompressor has printed its line (the trampoline has run by then). */
+function toConsoleLine(o: BootOptions = {}): BootResult {
+  const r = bootKernel(image(), { ...o, until: printed, slice: 20_000, maxInstructions: 20_000_000 });
+  assert.equal(r.console, KASLR_LINE, `console after ${r.machine.cpu.icount} instructions (stopped by ${r.stop} ${r.stopDetail})`);
+  return r;
+}
+
+/** The mode switches as "mode/paging" steps, starting with the entry state. */
+function path(r: BootResult): string[] {
+  const s = r.switches;
+  return s.length ? [`${s[0].fromMode}/${s[0].fromPaging}`, ...s.map((e) => `${e.toMode}/${e.toPaging}`)] : [];
+}
+
+/** The trampoline's round trip: to compatibility mode, paging off, paging on with `levels`, back to 64-bit. */
+function roundTrip(levels: '4-level' | '5-level'): string[] {
+  return ['long64/4-level', 'compat32/4-level', 'protected32/none', `compat32/${levels}`, `long64/${levels}`];
+}
+
+test('decompressor: serial output, and the trampoline switches to 5-level paging (la57 advertised)', { skip }, () => {
+  const r = toConsoleLine();
+  assert.deepEqual(path(r), roundTrip('5-level'));
+  assert.equal(r.switches[0].mnemonic, 'lretq', 'into compatibility mode by a far return');
+  assert.equal(r.switches[3].mnemonic, 'ljmpl', 'back to 64-bit mode by a far jump');
+  // The trampoline runs below 1 MiB (head_64.S copies it there: no 64-bit CR3 loads from 32-bit code).
+  for (const e of r.switches) assert.ok((e.ripLo >>> 0) < 0x100000 && e.ripHi === 0);
+  assert.ok(r.machine.cpu.cr4 & CR4_LA57);
+});
+
+// 6.1's head_64.S (since "x86/decompressor: Only call the trampoline when changing paging levels")
+// compares the wanted CR4.LA57 with the current one and skips the trampoline when they agree.
+test('decompressor with -la57: 4-level paging is kept, no trampoline (no mode switch at all)', { skip }, () => {
+  const r = toConsoleLine({ cpu: '-la57' });
+  assert.deepEqual(path(r), []);
+  assert.equal(r.machine.cpu.cr4 & CR4_LA57, 0);
+});
+
+test('decompressor with "no5lvl" on the command line: 4-level paging although la57 is advertised', { skip }, () => {
+  const r = toConsoleLine({ cmdline: `${CMDLINE} no5lvl` });
+  assert.deepEqual(path(r), []);
+  assert.equal(r.machine.cpu.cr4 & CR4_LA57, 0);
+});
+
+test('kernel loaded above 4 GiB: the trampoline below 1 MiB brings it to 5-level paging and back up', { skip }, () => {
+  const load = 0x1_0000_0000;
+  const r = toConsoleLine({ load });
+  assert.equal(r.loaded.load, load);
+  assert.deepEqual(path(r), roundTrip('5-level'));
+  assert.equal(r.loaded.entry, load + 0x200);
+  // The far return to compatibility mode runs in the trampoline's copy below 1 MiB, the point of the patch.
+  assert.ok(r.switches[0].ripHi === 0 && (r.switches[0].ripLo >>> 0) < 0x100000);
+  assert.ok(r.machine.cpu.cr4 & CR4_LA57);
+  assert.equal(r.machine.cpu.ripHi, 1, 'the decompressor runs above 4 GiB again');
+});
+
+test('32-bit entry (linux32): startup_32 enters long mode itself, then the trampoline', { skip }, () => {
+  const r = toConsoleLine({ entry: 'linux32' });
+  const p = path(r);
+  assert.equal(p[0], 'protected32/none');
+  assert.deepEqual(p.slice(-4), roundTrip('5-level').slice(1));
+  assert.ok(p.includes('long64/4-level'));
+});
+
+/** QEMU's serial console from its start until `marker` (or its timeout), as latin1 text. */
+function qemuConsole(marker: string, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve) => {
+    const q = spawn(QEMU, ['-kernel', (kernel as { path: string }).path, '-append', CMDLINE, '-cpu', 'qemu64,+la57', '-nodefaults', '-vga', 'none',
+      '-serial', 'stdio', '-display', 'none', '-no-reboot', '-monitor', 'none', '-m', '256M', '-accel', 'tcg'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    const done = (): void => { clearTimeout(timer); q.kill(); resolve(text); };
+    const timer = setTimeout(done, timeoutMs);
+    q.stdout.on('data', (d: Buffer) => { text += d.toString('latin1'); if (text.includes(marker)) done(); });
+    q.on('exit', done);
+  });
+}
+
+test('the decompressor prints the same as under QEMU (up to the kernel\'s first line)', { skip: skip ?? qemuMissing() ?? undefined }, async () => {
+  const q = await qemuConsole('Linux version');
+  // QEMU enters through the real-mode setup code, which prints its EDD probe line; the 64-bit entry skips
+  // setup, so the comparison starts after it. The kernel proper's log starts with "[    0.000000]".
+  const start = q.indexOf('... ok\r\n');
+  const end = q.indexOf('[    0.000000]');
+  assert.ok(start >= 0 && end > start, `QEMU's console: ${JSON.stringify(q.slice(0, 400))}`);
+  const r = toConsoleLine();
+  assert.equal(r.console, q.slice(start + '... ok\r\n'.length, end));
+});
+
+/** A full boot to the decompressed kernel's first instruction, checked as the sources say it is entered. */
+function toKernel(o: BootOptions, la57: boolean): BootResult {
+  const r = bootKernel(image(), o);
+  assert.ok(r.reachedEntry, `stopped by ${r.stop} after ${r.machine.cpu.icount} instructions: ${r.stopDetail}`);
+  assert.equal(r.console, KASLR_LINE);
+  assert.equal(r.entryMode, 'long64');
+  assert.equal((r.machine.cpu.ripHi >>> 0) * 2 ** 32 + (r.machine.cpu.ripLo >>> 0), r.loaded.kernelEntry);
+  assert.equal(r.machine.cpu.lo[Reg.RSI], r.loaded.bootParams, 'jmp *%rax with RSI = boot_params');
+  assert.equal((r.entryCr4 & CR4_LA57) !== 0, la57);
+  // The page faults the decompressor took while it mapped the output were all handled by its own IDT.
+  assert.ok(r.exceptions.every((e) => e.vector === 14), JSON.stringify(r.exceptions.filter((e) => e.vector !== 14).slice(0, 3)));
+  return r;
+}
+
+test('soak: to the decompressed kernel at 16 MiB with 5-level paging; the same instruction count twice', { skip: skip ?? soak }, () => {
+  const a = toKernel({}, true);
+  assert.equal(a.loaded.kernelEntry, 0x1000000);
+  const b = toKernel({}, true);
+  assert.equal(b.entryInstructions, a.entryInstructions);
+});
+
+test('soak: to the decompressed kernel with -la57 and with no5lvl: 4-level paging there', { skip: skip ?? soak }, () => {
+  toKernel({ cpu: '-la57' }, false);
+  toKernel({ cmdline: `${CMDLINE} no5lvl` }, false);
+});
+
+test('soak: to the decompressed kernel loaded above 4 GiB, and through the 32-bit entry', { skip: skip ?? soak }, () => {
+  const high = toKernel({ load: 0x1_0000_0000 }, true);
+  assert.equal(high.loaded.kernelEntry, 0x1_0000_0000);
+  toKernel({ entry: 'linux32' }, true);
+});
+
+test('trampoline run: a bzImage boots with --boot linux by default; --cmdline reaches the decompressor', { skip }, () => {
+  let out = '', err = '';
+  const io = { out: (s: string): void => { out += s; }, err: (s: string): void => { err += s; } };
+  const status = runCommand([(kernel as { path: string }).path, '--cmdline', CMDLINE, '--max-instructions', '1000000', '--trace', 'modes'], io);
+  assert.equal(status, 124, err);
+  assert.equal(out, KASLR_LINE);
+  assert.match(err, /switch: long64 · 4-level → compat32 · 4-level via lretq/);
+  assert.match(err, /switch: compat32 · 5-level → long64 · 5-level via ljmpl/);
+});
