@@ -8,7 +8,7 @@ import { chmodSync, statSync } from 'node:fs';
 const bundles = [
   { entry: 'cli/main.ts', outfile: 'dist/trampoline.js', bin: true },
   // { entry: 'adapter/main.ts', outfile: 'dist/adapter.js' },
-  // { entry: 'server/main.ts', outfile: 'dist/server.js' },
+  { entry: 'server/main.ts', outfile: 'dist/server.js' },
   // { entry: 'extension/extension.ts', outfile: 'dist/extension.js', external: ['vscode'] },
 ];
 

@@ -1,0 +1,177 @@
+// session.ts: the GAS language server's requests, one handler each (LSP 3.17), all answered from the
+// cached analysis of the document's current version (documents.ts). A handler that fails logs the
+// failure and answers null: no text may stop the server answering.
+import {
+  CancellationToken, Connection, InitializeParams, InitializeResult, ResponseError, TextDocumentSyncKind,
+} from 'vscode-languageserver';
+import * as path from 'node:path';
+import { Analysis } from '../assembler/analysis';
+import { complete } from './completion';
+import { diagnosticsByFile } from './diagnostics';
+import { Documents, pathToUri, uriToPath } from './documents';
+import { foldingRanges } from './folding';
+import { hover } from './hover';
+import { definition, prepareRename, references, rename } from './navigation';
+import { LEGEND, semanticTokens } from './semanticTokens';
+import { documentSymbols, workspaceSymbols } from './symbols';
+import { workspaceAnalyses } from './workspace';
+import { wordAt, wordsOfLine } from '../assembler/analysis';
+
+/** Quiet time after the last edit before diagnostics are recomputed and published. */
+const DIAGNOSTICS_DELAY_MS = 150;
+
+export class Session {
+  readonly docs = new Documents();
+  private roots: string[] = [];
+  private timers = new Map<string, NodeJS.Timeout>();
+  /** URIs given diagnostics last time, to clear those no longer reported. */
+  private published = new Set<string>();
+
+  constructor(private connection: Connection) {}
+
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize((p) => this.initialize(p));
+    c.onDidOpenTextDocument((p) => this.guard('didOpen', () => {
+      this.docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version, p.textDocument.languageId);
+      this.scheduleDiagnostics(0);
+    }, undefined));
+    c.onDidChangeTextDocument((p) => this.guard('didChange', () => {
+      this.docs.change(p.textDocument.uri, p.contentChanges, p.textDocument.version);
+      this.scheduleDiagnostics(DIAGNOSTICS_DELAY_MS);
+    }, undefined));
+    c.onDidCloseTextDocument((p) => this.guard('didClose', () => {
+      this.docs.close(p.textDocument.uri);
+      this.scheduleDiagnostics(0);
+    }, undefined));
+    c.onHover((p) => this.guard('hover', () => {
+      const file = uriToPath(p.textDocument.uri);
+      const own = this.docs.analysisAtLine(p.textDocument.uri, p.position.line);
+      if (own?.edited !== undefined) {
+        // The line changed since the last assembly: its words read now, against that assembly's definitions.
+        const col = p.position.character + 1;
+        const words = wordsOfLine(own.analysis, file, own.edited, p.position.line + 1);
+        const w = words.find((x) => col >= x.col && col < x.end) ?? words.find((x) => col === x.end);
+        return w ? hover(own.analysis, w, p.position.line, own.line) : null;
+      }
+      if (own) {
+        const w = wordAt(own.analysis, file, own.line, p.position.character + 1);
+        return w ? hover(own.analysis, w, p.position.line) : null;
+      }
+      for (const a of this.docs.contexts(file)) {
+        const x = wordAt(a, file, p.position.line + 1, p.position.character + 1);
+        if (x) return hover(a, x);
+      }
+      return null;
+    }, null));
+    c.onCompletion((p) => this.guard('completion', () => {
+      const doc = this.docs.get(p.textDocument.uri);
+      const at = this.docs.analysisAtLine(p.textDocument.uri, p.position.line);
+      if (!doc || !at) return [];
+      const line = doc.getText({ start: { line: p.position.line, character: 0 }, end: { line: p.position.line + 1, character: 0 } }).replace(/\r?\n$/, '');
+      return complete(at.analysis, at.analysis.file, p.position, line, at.line);
+    }, []));
+    c.onDefinition((p) => this.guard('definition', () => definition(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character), null));
+    c.onReferences((p) => this.guard('references', () => references(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.context.includeDeclaration), null));
+    c.onPrepareRename((p) => this.guard('prepareRename', () => prepareRename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character), null));
+    c.onRenameRequest((p) => this.guard('rename', () => rename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.newName), null));
+    c.onDocumentSymbol((p) => this.guard('documentSymbol', () => {
+      const a = this.docs.analysis(p.textDocument.uri);
+      return a ? documentSymbols(a, a.file) : [];
+    }, []));
+    c.onWorkspaceSymbol((p, token: CancellationToken) => this.guard('workspaceSymbol', () => {
+      const open = this.docs.uris().map((u) => this.docs.analysis(u)).filter((a): a is Analysis => a !== null);
+      const seen = new Set(open.flatMap((a) => [...a.files.keys()]));
+      return workspaceSymbols([...open, ...workspaceAnalyses(this.roots, seen, this.docs, token)], p.query);
+    }, []));
+    c.onFoldingRanges((p) => this.guard('foldingRange', () => {
+      const file = uriToPath(p.textDocument.uri);
+      const scan = this.contexts(p.textDocument.uri)[0]?.files.get(file);
+      return scan ? foldingRanges(scan) : [];
+    }, []));
+    c.languages.semanticTokens.on((p) => this.guard('semanticTokens', () => {
+      const file = uriToPath(p.textDocument.uri);
+      const scan = this.contexts(p.textDocument.uri)[0]?.files.get(file);
+      return scan ? semanticTokens(scan) : { data: [] };
+    }, { data: [] }));
+    c.listen();
+  }
+
+  private initialize(p: InitializeParams): InitializeResult {
+    const opts = (p.initializationOptions ?? {}) as { includePaths?: unknown; defines?: unknown };
+    const roots = (p.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
+    if (roots.length === 0 && p.rootUri) roots.push(uriToPath(p.rootUri));
+    this.roots = roots;
+    if (Array.isArray(opts.includePaths)) {
+      this.docs.includePaths = opts.includePaths.filter((x): x is string => typeof x === 'string').map((d) => path.resolve(roots[0] ?? process.cwd(), d));
+    }
+    if (opts.defines && typeof opts.defines === 'object') {
+      this.docs.defines = Object.fromEntries(Object.entries(opts.defines as Record<string, unknown>).map(([k, v]) => [k, String(v ?? '')]));
+    }
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: ['%', '.'] },
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        documentSymbolProvider: true,
+        workspaceSymbolProvider: true,
+        foldingRangeProvider: true,
+        semanticTokensProvider: { legend: LEGEND, full: true },
+      },
+      serverInfo: { name: 'trampoline-gas', version: '0.1.0' },
+    };
+  }
+
+  /** The URI the client opened a file under, else its file: URI. */
+  private uriOf(file: string): string {
+    return this.docs.uris().find((u) => uriToPath(u) === file) ?? pathToUri(file);
+  }
+
+  private contexts(uri: string): Analysis[] {
+    return this.docs.contexts(uriToPath(uri));
+  }
+
+  /** Runs a handler; a ResponseError (a refused rename) goes to the client, anything else is logged. */
+  private guard<T>(what: string, f: () => T, fallback: T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ResponseError) throw e;
+      this.connection.console.error(`${what} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      return fallback;
+    }
+  }
+
+  private scheduleDiagnostics(delay: number): void {
+    const t = this.timers.get('all');
+    if (t) clearTimeout(t);
+    this.timers.set('all', setTimeout(() => { this.timers.delete('all'); this.guard('diagnostics', () => this.publishDiagnostics(), undefined); }, delay));
+  }
+
+  /**
+   * Publishes diagnostics for every open document and every file they read. A file read by another
+   * open document shows the diagnostics of that assembly (the context it is assembled in); otherwise
+   * its own.
+   */
+  private publishDiagnostics(): void {
+    const byUri = new Map<string, { own: boolean; diags: ReturnType<typeof diagnosticsByFile> extends Map<string, infer D> ? D : never }>();
+    for (const uri of this.docs.uris()) {
+      const a = this.docs.analysis(uri);
+      if (!a) continue;
+      for (const [file, diags] of diagnosticsByFile(a)) {
+        const target = this.uriOf(file);
+        const own = file === a.file;
+        const prev = byUri.get(target);
+        // An includer's view wins over the file's own; among includers, the first.
+        if (!prev || (prev.own && !own)) byUri.set(target, { own, diags });
+      }
+    }
+    // The version lets a client drop diagnostics of a text it has since changed (LSP 3.17 PublishDiagnosticsParams.version).
+    for (const [uri, v] of byUri) this.connection.sendDiagnostics({ uri, version: this.docs.get(uri)?.version, diagnostics: v.diags });
+    for (const uri of this.published) if (!byUri.has(uri)) this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    this.published = new Set(byUri.keys());
+  }
+}
