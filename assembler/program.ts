@@ -8,8 +8,18 @@ export interface ProgramOptions extends AssembleOptions {
   codeSize: 16 | 32 | 64;
 }
 
+/**
+ * The section in which a program declares code that runs from a copy, for the debugger: triples of
+ * quads (start, end, runtime address) — `.quad lvl5_trampoline, lvl5_trampoline_end, 0x7c00` says the
+ * bytes assembled at [start, end) execute at 0x7c00. GNU as accepts it too; it is left out of the image.
+ */
+export const COPIES_SECTION = '.trampoline.copies';
+
 export type ProgramResult =
-  | { ok: true; image: Uint8Array; symbols: { name: string; value: number }[]; lines: { address: number; size: number; file: string; line: number }[]; warnings: string[] }
+  | {
+    ok: true; image: Uint8Array; symbols: { name: string; value: number }[]; constants: { name: string; value: number }[];
+    lines: { address: number; size: number; file: string; line: number }[]; copies: { start: number; end: number; runtime: number }[]; warnings: string[];
+  }
   | { ok: false; errors: string[] };
 
 export function assembleProgram(text: string, o: ProgramOptions): ProgramResult {
@@ -20,10 +30,18 @@ export function assembleProgram(text: string, o: ProgramOptions): ProgramResult 
   const unprefix = (d: Diagnostic): Diagnostic => (d.file === o.file && d.line === 1 && d.col > prefix.length ? { ...d, col: d.col - prefix.length } : d);
   if (asm.errors.length) return { ok: false, errors: asm.errors.map((d) => formatDiagnostic(unprefix(d))) };
   const origin = o.origin ?? 0;
+  const copies: { start: number; end: number; runtime: number }[] = [];
+  for (const sec of asm.sections.filter((x) => x.name === COPIES_SECTION)) {
+    const v = new DataView(sec.data.buffer, sec.data.byteOffset, sec.data.byteLength);
+    const q = (k: number): number => v.getUint32(k, true) + v.getUint32(k + 4, true) * 2 ** 32;
+    for (let k = 0; k + 24 <= sec.data.length; k += 24) copies.push({ start: q(k), end: q(k + 8), runtime: q(k + 16) });
+  }
   return {
     ok: true,
-    image: flatBinary(asm.sections, origin),
-    symbols: asm.symbols.filter((s) => s.section !== null).map((s) => ({ name: s.name, value: s.value })),
+    image: flatBinary(asm.sections.filter((x) => x.name !== COPIES_SECTION), origin),
+    symbols: asm.symbols.filter((s) => s.section !== null && s.section !== COPIES_SECTION).map((s) => ({ name: s.name, value: s.value })),
+    constants: asm.symbols.filter((s) => s.section === null).map((s) => ({ name: s.name, value: s.value })),
+    copies,
     lines: asm.lines.filter((l) => l.insn).map((l) => ({ address: l.address, size: l.size, file: l.file, line: l.line })),
     warnings: asm.warnings.map((d) => formatDiagnostic(unprefix(d))),
   };

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { assemble, flatBinary, formatDiagnostic } from '../assembler/index';
+import { COPIES_SECTION } from '../assembler/program';
 import { sourceReaders } from './sourceFiles';
 import { attachEvents, CrWriteEvent, ModeSwitchEvent } from '../emulator/cpu/events';
 import { StopReason } from '../emulator/cpu/step';
@@ -40,9 +41,10 @@ export function runLvl5(onLine: (line: string) => void = () => undefined): Lvl5R
   const src = lvl5Source();
   const asm = assemble(src.text, { file: src.file, origin: LVL5_LOAD, ...sourceReaders(src.file) });
   if (asm.errors.length) throw new Error(asm.errors.map(formatDiagnostic).join('\n'));
-  const image = flatBinary(asm.sections, LVL5_LOAD);
+  // The copy table (.trampoline.copies) is for the debugger, not part of the image.
+  const image = flatBinary(asm.sections.filter((s) => s.name !== COPIES_SECTION), LVL5_LOAD);
   // Symbols by address, to name where each switch happened (label+offset, as the debugger will).
-  const labels = asm.symbols.filter((s) => s.section !== null).sort((a, b) => a.value - b.value);
+  const labels = asm.symbols.filter((s) => s.section !== null && s.section !== COPIES_SECTION).sort((a, b) => a.value - b.value);
   const trampoline = asm.symbols.find((s) => s.name === 'lvl5_trampoline')?.value ?? 0;
   const trampolineEnd = asm.symbols.find((s) => s.name === 'lvl5_trampoline_end')?.value ?? 0;
   const symbolize = (lo: number, hi: number): string => {

@@ -1,8 +1,10 @@
-// main.ts: the `trampoline` command line — a table of subcommands (demo for now; run, asm, disasm, pt,
-// dap and lsp will be added as rows of COMMANDS).
+// main.ts: the `trampoline` command line — a table of subcommands (run, demo, asm, disasm, dap, lsp...),
+// one row of COMMANDS each.
 import { lvl5Demo } from './lvl5Demo';
 import { disasmCommand } from './disasm';
+import { asmCommand } from './asm';
 import { runCommand } from './run';
+import { dapCommand } from './dap';
 
 interface Command {
   /** One line for the usage text: arguments after the command name. */
@@ -15,7 +17,9 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   run: { args: '<program> [--boot ...] [--json] (run --help for all)', summary: 'run a boot program until halt, exit port, triple fault or the instruction limit', run: (argv) => runCommand(argv) },
   demo: { args: '', summary: "run the seed's 4- to 5-level paging trampoline above 4 GiB and show its mode switches", run: () => lvl5Demo() },
+  asm: { args: '<file.S> -o <out> [--listing] [--format bin|elf] [-I dir] [-D NAME[=V]] [--origin ADDR]', summary: 'assemble GAS source into a flat binary or an ELF object (like as)', run: (argv) => asmCommand(argv) },
   disasm: { args: '<file> [--syntax att|intel] [--start ADDR] [--bits 16|32|64]', summary: 'disassemble a raw binary like objdump -d', run: (argv) => disasmCommand(argv) },
+  dap: { args: '[--port N]', summary: 'the debug adapter (Debug Adapter Protocol) on stdio or a loopback port', run: (argv) => dapCommand(argv) },
 };
 
 function version(): string {

@@ -116,6 +116,14 @@ lvl5_enabled:
 	jmp	*%rdi
 lvl5_trampoline_end:
 
+	/*
+	 * For the debugger: the trampoline runs from its copy at LVL5_TRAMPOLINE, not where it is assembled.
+	 * Each entry is (start, end, runtime address); breakpoints on its labels and lines go to the copy.
+	 */
+	.section .trampoline.copies, "", @progbits
+	.quad	lvl5_trampoline, lvl5_trampoline_end, LVL5_TRAMPOLINE
+	.text
+
 	.balign	8
 gdt:
 	.quad	0			/* null */

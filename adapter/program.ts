@@ -1,0 +1,138 @@
+// program.ts: from a checked launch configuration to a Debuggee — reads the files through the session's
+// ProgramFiles (node:fs for `trampoline dap` and the extension, a Map in tests; never writes), assembles a
+// `.S` program with the built-in assembler, boots it with the loaders shared with `trampoline run`, and
+// gathers the symbols, the line table and the copy ranges the debugger shows.
+import path from 'node:path';
+import { assembleProgram, ProgramResult } from '../assembler/program';
+import { CpuFeatures } from '../emulator/cpu/features';
+import { BootError, bootProgram, parseNumber } from '../emulator/loaders/boot';
+import { Debuggee } from './debuggee';
+import { LaunchConfig, LaunchError } from './launch';
+import { CopyRange, LineTable, NamedValue, SymbolTable } from './symbols';
+
+/** How the adapter reads the user's files (read-only). */
+export interface ProgramFiles {
+  /** The file's bytes; throws an Error whose message says why it cannot be read. */
+  read(file: string): Uint8Array;
+}
+
+/** Copies declared in an ELF program: the same section as in assembled sources. */
+const COPIES_SECTION = '.trampoline.copies';
+
+export interface LoadedProgram {
+  debuggee: Debuggee;
+  /** Assembler warnings (file:line: message), shown in the Debug Console. */
+  warnings: string[];
+  /** Absolute path of the program. */
+  program: string;
+}
+
+function readOrFail(files: ProgramFiles, file: string, attribute: string): Uint8Array {
+  try {
+    return files.read(file);
+  } catch (e) {
+    throw new LaunchError(`launch.json: "${attribute}": cannot read '${file}': ${(e as Error).message}`);
+  }
+}
+
+/** `nm` output or a System.map: `ffffffff81000000 T _text` per line. */
+export function parseSymbolMap(text: string, file: string): NamedValue[] {
+  const out: NamedValue[] = [];
+  const lines = text.split('\n');
+  for (let k = 0; k < lines.length; k++) {
+    const l = lines[k].trim();
+    if (l === '') continue;
+    const m = /^([0-9a-fA-F]+)\s+([A-Za-z?-])\s+(\S+)/.exec(l);
+    if (m === null) {
+      if (/^\s*[Uuvw]\s+\S+/.test(l)) continue; // undefined symbols of `nm` have no address
+      throw new LaunchError(`launch.json: "symbols": ${file}:${k + 1}: expected "ADDRESS TYPE NAME" as nm or System.map print it, got ${JSON.stringify(l.slice(0, 60))}`);
+    }
+    if ('aAtTdDbBrRwWvV'.includes(m[2]) || m[2] === '?') out.push({ name: m[3], value: Number.parseInt(m[1], 16) });
+  }
+  return out;
+}
+
+export function loadProgram(config: LaunchConfig, files: ProgramFiles, output: (byte: number) => void): LoadedProgram {
+  const cwd = config.cwd ?? path.dirname(path.resolve(config.program));
+  const abs = (p: string): string => path.resolve(cwd, p);
+  const program = path.resolve(cwd, config.program);
+  const bytes = readOrFail(files, program, 'program');
+
+  const features = config.cpu === null ? new CpuFeatures() : CpuFeatures.parse(config.cpu);
+  if (typeof features === 'string') throw new LaunchError(`launch.json: "cpu": ${features}`);
+  if (config.assembler === 'gnu') {
+    throw new LaunchError('launch.json: "assembler": "gnu" is not available in this version; use "builtin" (GNU as compatible)');
+  }
+  const initrd = config.initrd.map((f) => ({ name: f, bytes: readOrFail(files, abs(f), 'initrd') }));
+  const disk = config.disk === null ? null : readOrFail(files, abs(config.disk), 'disk');
+  const inputBytes = config.input === null ? new Uint8Array(0)
+    : config.input.startsWith('@') ? readOrFail(files, abs(config.input.slice(1)), 'input') : new TextEncoder().encode(config.input);
+  let inputAt = 0;
+  const input = (): number => (inputAt < inputBytes.length ? inputBytes[inputAt++] : -1);
+
+  const decoder = new TextDecoder();
+  let assembled: Extract<ProgramResult, { ok: true }> | null = null;
+  const readText = (p: string, from: string): string | null => {
+    for (const dir of [path.dirname(from), ...config.includePaths.map(abs)]) {
+      try { return decoder.decode(files.read(path.resolve(dir, p))); } catch { /* try the next folder */ }
+    }
+    return null;
+  };
+  let booted;
+  try {
+    booted = bootProgram({
+      file: program, bytes, boot: config.boot, load: config.load, entry: config.entry, features, paging: config.paging,
+      memory: config.memory, cmdline: config.cmdline, initrd, disk, output, input,
+      assemble: (text, file, origin, codeSize) => {
+        const r = assembleProgram(text, {
+          file, origin, codeSize, defines: config.defines, includePaths: config.includePaths.map(abs),
+          readFile: (p) => readText(p, file),
+          readBinary: (p) => { try { return files.read(path.resolve(path.dirname(file), p)); } catch { return null; } },
+        });
+        if (r.ok) assembled = r;
+        return r;
+      },
+    });
+  } catch (e) {
+    if (e instanceof BootError) {
+      throw new LaunchError(e.option === null ? `${e.detail}` : `launch.json: "${e.option}": ${e.detail}`);
+    }
+    throw e;
+  }
+  const result = assembled as Extract<ProgramResult, { ok: true }> | null;
+
+  let labels: NamedValue[] = booted.symbols;
+  if (config.symbols !== null) {
+    const file = abs(config.symbols);
+    labels = labels.concat(parseSymbolMap(decoder.decode(readOrFail(files, file, 'symbols')), file));
+  }
+  const copies: CopyRange[] = [];
+  if (result !== null) copies.push(...result.copies);
+  if (booted.elf !== null) {
+    const sec = booted.elf.sections.find((s) => s.name === COPIES_SECTION);
+    if (sec !== undefined) {
+      const data = bytes.subarray(sec.offset, sec.offset + sec.size);
+      const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      const q = (k: number): number => v.getUint32(k, true) + v.getUint32(k + 4, true) * 2 ** 32;
+      for (let k = 0; k + 24 <= data.length; k += 24) copies.push({ start: q(k), end: q(k + 8), runtime: q(k + 16) });
+    }
+  }
+  const constants = result?.constants ?? [];
+  const lookup = (text: string, field: string): number => {
+    const n = parseNumber(text);
+    if (!Number.isNaN(n)) return n;
+    const s = labels.find((x) => x.name === text) ?? constants.find((x) => x.name === text);
+    if (s === undefined) throw new LaunchError(`launch.json: "copies": ${field} ${JSON.stringify(text)} is neither an address nor a symbol of the program`);
+    return s.value;
+  };
+  for (const c of config.copies) {
+    const start = lookup(c.start, 'start'), end = lookup(c.end, 'end'), runtime = lookup(c.runtime, 'runtime');
+    if (end <= start) throw new LaunchError(`launch.json: "copies": end ${c.end} must lie above start ${c.start}`);
+    copies.push({ start, end, runtime });
+  }
+  const symbols = new SymbolTable(labels, copies, constants);
+  // Line rows name files as the assembler or compiler wrote them: make them absolute for the editor.
+  const rows = booted.lines.map((r) => ({ ...r, file: path.isAbsolute(r.file) ? r.file : path.resolve(path.dirname(program), r.file) }));
+  const lines = new LineTable(rows, symbols);
+  return { debuggee: new Debuggee(booted.machine, symbols, lines, booted), warnings: result?.warnings ?? [], program };
+}
