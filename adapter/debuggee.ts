@@ -5,6 +5,7 @@
 import { CpuMode, PagingMode, cpuMode, pagingMode } from '../emulator/cpu/modes';
 import { Seg } from '../emulator/cpu/state';
 import { walk } from '../emulator/mmu/inspect';
+import { CallStack } from '../emulator/debug/callStack';
 import type { Machine } from '../emulator/machine';
 import type { Booted } from '../emulator/loaders/boot';
 import { LineTable, SymbolTable } from './symbols';
@@ -32,15 +33,60 @@ export interface ModeInfo {
 const PAGE = 4096;
 const TWO32 = 2 ** 32;
 
+/** A caller on the shadow call stack, as the debugger shows it. */
+export interface CallerFrame {
+  kind: 'call' | 'farCall' | 'interrupt' | 'exception' | 'syscall';
+  /** Linear address of the call (the saved RIP for interrupts and exceptions). */
+  caller: number;
+  /** Linear address execution returns to. */
+  returnAddress: number;
+  /** Linear top of stack just after the call: the frame has returned once the stack pointer is above it. */
+  stack: number;
+  codeBits: 16 | 32 | 64;
+  vector: number;
+}
+
 export class Debuggee {
   readonly history: ModeSwitchRecord[] = [];
+  /** Calls, interrupts and far transfers not yet returned from (the emulator's shadow stack). */
+  readonly callStack = new CallStack();
 
   constructor(
     readonly machine: Machine,
     readonly symbols: SymbolTable,
     readonly lines: LineTable,
     readonly booted: Booted,
-  ) {}
+  ) {
+    machine.traceCalls(this.callStack);
+  }
+
+  /** Linear address of CS:offset for a frame's selector: real/v8086 code uses selector × 16; protected
+   * code the current CS base when the selector is the current one, else the base in the GDT (flat: 0). */
+  private linearOf(cs: number, lo: number, hi: number, bits: 16 | 32 | 64): number {
+    if (bits === 64) return (hi >>> 0) * TWO32 + (lo >>> 0);
+    const cpu = this.cpu;
+    const mode = cpuMode(cpu);
+    if (mode === 'real' || mode === 'v8086') return ((cs << 4) + (lo & 0xffff)) >>> 0;
+    if (cs === cpu.segSel[Seg.CS]) return (cpu.segBaseLo[Seg.CS] + lo) >>> 0;
+    const gdt = (cpu.gdtrBaseHi >>> 0) * TWO32 + (cpu.gdtrBaseLo >>> 0);
+    const d = this.readLinear(gdt + (cs & ~7), 8);
+    if (d.error !== null || (cs & 4) !== 0) return lo >>> 0;
+    const b = d.bytes;
+    const base = (b[2] | (b[3] << 8) | (b[4] << 16) | (b[7] << 24)) >>> 0;
+    return (base + lo) >>> 0;
+  }
+
+  /** The callers, innermost first. */
+  callers(): CallerFrame[] {
+    return this.callStack.get().map((f) => ({
+      kind: f.kind,
+      caller: this.linearOf(f.callerCs, f.callerLo, f.callerHi, f.codeSize),
+      returnAddress: this.linearOf(f.returnCs, f.returnLo, f.returnHi, f.codeSize),
+      stack: (f.stackHi >>> 0) * TWO32 + (f.stackLo >>> 0),
+      codeBits: f.codeSize,
+      vector: f.vector,
+    }));
+  }
 
   get cpu(): Machine['cpu'] {
     return this.machine.cpu;

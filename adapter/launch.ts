@@ -111,6 +111,7 @@ function oneOf<T extends string>(args: Record<string, unknown>, name: string, ac
 
 /** Checks every attribute; throws LaunchError naming the first bad one. */
 export function parseLaunch(raw: unknown): LaunchConfig {
+  if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new LaunchError('launch.json: the launch configuration must be an object');
   const args = raw as Record<string, unknown>;
   for (const k of Object.keys(args)) {

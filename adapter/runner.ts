@@ -10,7 +10,7 @@ import { StopReason } from '../emulator/cpu/step';
 import { Breakpoints } from './breakpoints';
 import { instructionAt, isCall, isReturn } from './code';
 import { Debuggee } from './debuggee';
-import { SourceLocation } from './symbols';
+import { SourceLocation, hexAddress } from './symbols';
 
 export type FilterId = 'modeSwitch' | 'crWrite' | 'exception' | 'tripleFault' | 'halt';
 
@@ -117,9 +117,18 @@ export class Runner {
     this.start(instruction || this.d.lines.isEmpty ? { kind: 'instruction', over: true } : { kind: 'line', over: true, from: this.d.lines.locate(this.d.pc()), count: 0 });
   }
 
-  /** Runs until the current frame returns: the stack pointer rises above where it is now through a return. */
+  /**
+   * Runs until the current frame returns: with the shadow call stack, to the innermost caller's return
+   * address with the stack above the frame; without one, instruction by instruction to a return that
+   * leaves the stack above where it is now.
+   */
   stepOut(): void {
-    this.start({ kind: 'out', rsp: this.rsp() });
+    const [frame] = this.d.callers();
+    this.start({ kind: 'out', rsp: frame !== undefined ? frame.stack : this.rsp() });
+    if (frame !== undefined) {
+      this.setTemp(frame.returnAddress, frame.stack + 1);
+      this.resumeAt = { pc: this.d.pc(), icount: this.d.cpu.icount };
+    }
   }
 
   pause(): void {
@@ -263,9 +272,10 @@ export class Runner {
         const pc = d.pc();
         if (this.resumeAt !== null && this.resumeAt.pc === pc && this.resumeAt.icount === d.cpu.icount) return false;
         if (this.temp !== null && pc === this.temp.address && this.rsp() >= this.temp.rsp) {
-          // Back from the call stepped over.
+          // Back from the call stepped over (or out of).
           const task = this.task!;
           this.clearTemp();
+          if (task.kind === 'out') { this.finish({ reason: 'step', description: 'step out' }); return true; }
           if (this.breakpoints.has(pc)) {
             const hit = this.breakpoints.hit(pc);
             for (const m of hit.messages) this.host.output(m + '\n', 'console');
@@ -341,11 +351,24 @@ export class Runner {
       case StopReason.Reset:
         this.end(4, d.machine.lastStop.detail);
         return true;
+      case StopReason.Watchpoint: {
+        const w = d.machine.exec.lastWatch;
+        if (w === null) return false;
+        const linear = (w.linearHi >>> 0) * 2 ** 32 + (w.linearLo >>> 0);
+        const by = this.insnAddress(w.ripLo, w.ripHi);
+        const i = instructionAt(d, by);
+        const words = `${w.access} of ${w.size} byte${w.size === 1 ? '' : 's'} at linear ${hexAddress(linear)} (physical ${hexAddress(w.physical)})`;
+        this.finish({
+          reason: 'data breakpoint', hitBreakpointIds: [w.id],
+          description: `${words} by ${i ? i.mnemonic : 'the instruction'} at ${d.symbols.format(by)}`,
+          text: `Data breakpoint: ${words} by ${i ? i.text : '?'} at ${d.symbols.format(by)}`,
+        });
+        return true;
+      }
       default: {
-        // StopReason values added later (watchpoints) are handled by the session's extension of this.
         const p = this.pending;
         this.pending = null;
-        this.finish(p ?? { reason: 'data breakpoint', description: d.machine.lastStop.detail || String(r) });
+        this.finish(p ?? { reason: 'pause', description: d.machine.lastStop.detail || String(r) });
         return true;
       }
     }

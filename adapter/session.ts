@@ -8,7 +8,9 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import path from 'node:path';
 import { VECTOR_NAMES } from '../emulator/cpu/fault';
+import { MAX_WATCH_LENGTH } from '../emulator/debug/watchpoints';
 import { Seg } from '../emulator/cpu/state';
+import { assign, assignmentAt } from './assign';
 import { Breakpoints } from './breakpoints';
 import { instructionsFrom, codeBitsAt } from './code';
 import { Debuggee } from './debuggee';
@@ -69,7 +71,7 @@ export class TrampolineSession extends DebugSession {
 
   private fail(response: DebugProtocol.Response, e: unknown): void {
     const message = e instanceof LaunchError ? e.message : e instanceof Error ? (e.constructor === Error || e.constructor === TypeError ? `internal error: ${e.message}` : e.message) : String(e);
-    this.sendErrorResponse(response, { id: 1001, format: message.replace(/\{/g, '{{').replace(/\}/g, '}}'), showUser: true });
+    this.sendErrorResponse(response, { id: 1001, format: message, showUser: true });
   }
 
   /** The program must be loaded for this request. */
@@ -308,7 +310,7 @@ export class TrampolineSession extends DebugSession {
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     const { variables } = this.need();
     const r = variables.setVariable(args.variablesReference, args.name, args.value);
-    if ('error' in r) { this.sendErrorResponse(response, { id: 1002, format: escapeFormat(r.error), showUser: true }); return; }
+    if ('error' in r) { this.sendErrorResponse(response, { id: 1002, format: r.error, showUser: true }); return; }
     response.body = { value: r.value, variablesReference: r.variablesReference };
     this.sendResponse(response);
     this.changed();
@@ -322,9 +324,10 @@ export class TrampolineSession extends DebugSession {
 
   protected override setExpressionRequest(response: DebugProtocol.SetExpressionResponse, args: DebugProtocol.SetExpressionArguments): void {
     const { d } = this.need();
-    const r = evaluate(d, `${args.expression} = ${args.value}`);
-    if ('error' in r) { this.sendErrorResponse(response, { id: 1003, format: escapeFormat(r.error), showUser: true }); return; }
-    response.body = { value: r.display, type: r.type };
+    const r = assign(d, `${args.expression} = ${args.value}`);
+    if ('error' in r) { this.sendErrorResponse(response, { id: 1003, format: r.error, showUser: true }); return; }
+    const now = evaluate(d, args.expression);
+    response.body = { value: 'error' in now ? r.display : now.display };
     this.sendResponse(response);
     this.changed();
   }
@@ -340,16 +343,23 @@ export class TrampolineSession extends DebugSession {
         return;
       }
     }
+    if (args.context !== 'hover' && assignmentAt(text) >= 0) {
+      const a = assign(d, text);
+      if ('error' in a) { this.sendErrorResponse(response, { id: 1005, format: a.error, showUser: true }); return; }
+      response.body = { result: a.display, variablesReference: 0 };
+      this.sendResponse(response);
+      this.changed();
+      return;
+    }
     const r = evaluate(d, text);
     if ('error' in r) {
       // Hovers over words that are not expressions stay silent.
-      if (args.context === 'hover') { this.sendErrorResponse(response, { id: 1004, format: escapeFormat(r.error), showUser: false }); return; }
-      this.sendErrorResponse(response, { id: 1004, format: escapeFormat(r.error), showUser: true });
+      if (args.context === 'hover') { this.sendErrorResponse(response, { id: 1004, format: r.error, showUser: false }); return; }
+      this.sendErrorResponse(response, { id: 1004, format: r.error, showUser: true });
       return;
     }
     response.body = { result: r.display, type: r.type, variablesReference: 0, ...(r.memoryReference ? { memoryReference: r.memoryReference } : {}) };
     this.sendResponse(response);
-    if (/(^|[^=!<>])=($|[^=])/.test(text)) this.changed();
   }
 
   protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
@@ -508,10 +518,6 @@ export class TrampolineSession extends DebugSession {
   }
 }
 
-function escapeFormat(s: string): string {
-  return s.replace(/\{/g, '{{').replace(/\}/g, '}}');
-}
-
 /** "14", "#PF, #GP", "13 14" → vectors; a message when not understood. */
 export function parseVectors(text: string): Set<number> | string {
   const out = new Set<number>();
@@ -537,8 +543,6 @@ function setPc(d: Debuggee, linear: number): void {
 
 /** The frames: the current instruction, then the callers the shadow call stack knows. */
 function stackFrames(d: Debuggee): DebugProtocol.StackFrame[] {
-  const pc = d.pc();
-  const m = d.mode();
   const frame = (id: number, address: number, mode: string, kind: string): DebugProtocol.StackFrame => {
     const loc = d.lines.locate(address);
     return {
@@ -548,16 +552,15 @@ function stackFrames(d: Debuggee): DebugProtocol.StackFrame[] {
       ...(loc ? {} : { presentationHint: 'subtle' as const }),
     };
   };
-  const frames = [frame(0, pc, m.mode, '')];
-  const calls = callFrames(d);
-  for (let k = 0; k < calls.length; k++) frames.push(frame(k + 1, calls[k].returnAddress, calls[k].mode, calls[k].kind));
+  const frames = [frame(0, d.pc(), d.mode().mode, '')];
+  const callers = d.callers();
+  for (let k = 0; k < callers.length; k++) {
+    const c = callers[k];
+    const kind = c.kind === 'call' ? '' : c.kind === 'farCall' ? ' [far call]' : c.kind === 'syscall' ? ' [syscall]'
+      : ` [${c.kind} ${VECTOR_NAMES[c.vector] ?? `vector ${c.vector}`}]`;
+    frames.push(frame(k + 1, c.caller, `${c.codeBits}-bit`, kind));
+  }
   return frames;
-}
-
-/** Callers from the emulator's shadow call stack, innermost first (empty when the emulator keeps none). */
-function callFrames(d: Debuggee): { returnAddress: number; mode: string; kind: string }[] {
-  const stack = (d as unknown as { callStack?: { frames(): { returnAddress: number; mode: string; kind: string }[] } }).callStack;
-  return stack ? stack.frames() : [];
 }
 
 /** dataBreakpointInfo: an address expression (`0x7000`, `phys:0x7000`, a label) or a variable with a memory reference. */
@@ -567,8 +570,9 @@ function dataBreakpointInfo(d: Debuggee, args: DebugProtocol.DataBreakpointInfoA
   const text = physical ? name.replace(/^phys(ical)?:/i, '') : name;
   const r = evaluate(d, text);
   if ('error' in r) return { dataId: null, description: `cannot watch "${name}": ${r.error}` };
-  const address = Number(r.value);
-  const size = args.bytes ?? 8;
+  // A variable (a register, a stack slot) is watched at the address it holds, from its memory reference.
+  const address = args.variablesReference && r.memoryReference !== undefined ? Number(r.memoryReference.replace(/^phys:/, '')) : Number(r.value);
+  const size = Math.max(1, Math.min(args.bytes ?? 8, MAX_WATCH_LENGTH));
   const space = physical ? 'physical' : 'linear';
   return {
     dataId: `${space}:${hexAddress(address)}:${size}`,
@@ -578,21 +582,19 @@ function dataBreakpointInfo(d: Debuggee, args: DebugProtocol.DataBreakpointInfoA
   };
 }
 
-interface WatchApi {
-  add(w: { space: 'linear' | 'physical'; address: number; length: number; access: 'write' | 'read' | 'access' }): number;
-  clear(): void;
-}
-
 function setDataBreakpoints(d: Debuggee, list: DebugProtocol.DataBreakpoint[]): DebugProtocol.Breakpoint[] {
-  const watch = (d.machine as unknown as { watch?: WatchApi }).watch;
-  if (watch === undefined) return list.map(() => ({ verified: false, message: 'data breakpoints are not available in this emulator build' }));
+  const watch = d.machine.watch;
   watch.clear();
   return list.map((bp) => {
     const m = /^(linear|physical):(0x[0-9a-f]+):(\d+)$/i.exec(bp.dataId);
-    if (m === null) return { verified: false, message: `bad data breakpoint id "${bp.dataId}"` };
+    if (m === null) return { verified: false, message: `bad data breakpoint id "${bp.dataId}" (expected linear|physical:0xADDRESS:BYTES)` };
     const access = bp.accessType === 'read' ? 'read' : bp.accessType === 'readWrite' ? 'access' : 'write';
-    const id = watch.add({ space: m[1] as 'linear' | 'physical', address: Number(m[2]), length: Number(m[3]), access });
-    return { id, verified: true, message: `${access} watch on ${m[1]} ${m[2]}` };
+    try {
+      const id = watch.add({ space: m[1] as 'linear' | 'physical', address: Number(m[2]), length: Number(m[3]), access });
+      return { id, verified: true, message: `${access} watch on ${m[1]} ${m[2]} (${m[3]} bytes)` };
+    } catch (e) {
+      return { verified: false, message: (e as Error).message };
+    }
   });
 }
 
