@@ -7,6 +7,8 @@ import { assembleProgram, ProgramResult } from '../assembler/program';
 import { CpuFeatures } from '../emulator/cpu/features';
 import { BootError, bootProgram, parseNumber } from '../emulator/loaders/boot';
 import { Debuggee } from './debuggee';
+import { gnuAssemble } from './gnuAssembler';
+import { evaluate } from './evaluate';
 import { LaunchConfig, LaunchError } from './launch';
 import { CopyRange, LineTable, NamedValue, SymbolTable } from './symbols';
 
@@ -60,9 +62,6 @@ export function loadProgram(config: LaunchConfig, files: ProgramFiles, output: (
 
   const features = config.cpu === null ? new CpuFeatures() : CpuFeatures.parse(config.cpu);
   if (typeof features === 'string') throw new LaunchError(`launch.json: "cpu": ${features}`);
-  if (config.assembler === 'gnu') {
-    throw new LaunchError('launch.json: "assembler": "gnu" is not available in this version; use "builtin" (GNU as compatible)');
-  }
   const initrd = config.initrd.map((f) => ({ name: f, bytes: readOrFail(files, abs(f), 'initrd') }));
   const disk = config.disk === null ? null : readOrFail(files, abs(config.disk), 'disk');
   const inputBytes = config.input === null ? new Uint8Array(0)
@@ -84,6 +83,11 @@ export function loadProgram(config: LaunchConfig, files: ProgramFiles, output: (
       file: program, bytes, boot: config.boot, load: config.load, entry: config.entry, features, paging: config.paging,
       memory: config.memory, cmdline: config.cmdline, initrd, disk, output, input,
       assemble: (text, file, origin, codeSize) => {
+        if (config.assembler === 'gnu') {
+          const g = gnuAssemble(file, origin, codeSize, { includePaths: config.includePaths.map(abs), defines: config.defines });
+          if (g.ok) assembled = { ...g, constants: [], warnings: [], defines: new Map() };
+          return g;
+        }
         const r = assembleProgram(text, {
           file, origin, codeSize, defines: config.defines, includePaths: config.includePaths.map(abs),
           readFile: (p) => readText(p, file),
@@ -131,8 +135,14 @@ export function loadProgram(config: LaunchConfig, files: ProgramFiles, output: (
     copies.push({ start, end, runtime });
   }
   const symbols = new SymbolTable(labels, copies, constants);
+  if (result !== null) for (const [k, v] of result.defines) symbols.defines.set(k, v);
   // Line rows name files as the assembler or compiler wrote them: make them absolute for the editor.
   const rows = booted.lines.map((r) => ({ ...r, file: path.isAbsolute(r.file) ? r.file : path.resolve(path.dirname(program), r.file) }));
   const lines = new LineTable(rows, symbols);
-  return { debuggee: new Debuggee(booted.machine, symbols, lines, booted), warnings: result?.warnings ?? [], program };
+  const debuggee = new Debuggee(booted.machine, symbols, lines, booted);
+  symbols.resolveDefine = (text) => {
+    const r = evaluate(debuggee, text);
+    return 'error' in r || r.value > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(r.value);
+  };
+  return { debuggee, warnings: result?.warnings ?? [], program };
 }

@@ -50,9 +50,24 @@ export class SymbolTable {
     for (const c of constants) this.constants.set(c.name, c.value);
   }
 
-  /** A label's assembled address, or a constant's value. */
+  /** The program's #defines (name → replacement text), evaluated on demand through `resolveDefine`. */
+  readonly defines = new Map<string, string>();
+  /** Evaluates a #define's text (set by whoever owns an evaluator); undefined when it is no number. */
+  resolveDefine: ((text: string) => number | undefined) | null = null;
+  private resolving = 0;
+
+  /** A label's assembled address, a constant's value, or a numeric #define's value. */
   value(name: string): number | undefined {
-    return this.byName.get(name) ?? this.constants.get(name);
+    const v = this.byName.get(name) ?? this.constants.get(name);
+    if (v !== undefined) return v;
+    const text = this.defines.get(name);
+    if (text === undefined || this.resolveDefine === null || this.resolving > 16) return undefined;
+    this.resolving++;
+    try {
+      return this.resolveDefine(text);
+    } finally {
+      this.resolving--;
+    }
   }
 
   isLabel(name: string): boolean {
@@ -64,7 +79,7 @@ export class SymbolTable {
   }
 
   get constantNames(): string[] {
-    return [...this.constants.keys()];
+    return [...this.constants.keys(), ...this.defines.keys()];
   }
 
   /** Every address a label's code executes at: where it was assembled, and its copies. */

@@ -15,6 +15,8 @@ export interface CppOptions {
   readFile?: (path: string) => string | null;
   includePaths?: string[];
   defines?: Record<string, string>;
+  /** Filled with the object-like macros defined when the file ends (name → replacement text), for debuggers. */
+  macrosOut?: Map<string, string>;
 }
 
 interface Tok {
@@ -524,5 +526,6 @@ export function preprocessC(source: string, file: string, options: CppOptions, d
   }
 
   run(source, file, 0);
+  if (options.macrosOut) for (const m of macros.values()) if (m.params === null) options.macrosOut.set(m.name, text(m.body));
   return out;
 }

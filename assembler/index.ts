@@ -32,6 +32,8 @@ export interface AssembleOptions {
    * are never preprocessed (GAS reads them), `#include`d ones always are.
    */
   cpp?: boolean;
+  /** Filled with the object-like #defines in force at the end of the file (name → replacement text). */
+  macrosOut?: Map<string, string>;
   /** Load address of the first section (default 0); later sections follow it. */
   origin?: number;
   /**

@@ -19,6 +19,8 @@ export type ProgramResult =
   | {
     ok: true; image: Uint8Array; symbols: { name: string; value: number }[]; constants: { name: string; value: number }[];
     lines: { address: number; size: number; file: string; line: number }[]; copies: { start: number; end: number; runtime: number }[]; warnings: string[];
+    /** The program's own object-like #defines (name → replacement text; the compiler's predefined ones left out). */
+    defines: Map<string, string>;
   }
   | { ok: false; errors: string[] };
 
@@ -26,7 +28,9 @@ export function assembleProgram(text: string, o: ProgramOptions): ProgramResult 
   // The code size goes on line 1 in front of the text, so diagnostics keep their line numbers (columns on
   // line 1 are moved back).
   const prefix = o.codeSize === 16 ? '.code16; ' : o.codeSize === 32 ? '.code32; ' : '';
-  const asm = assemble(prefix + text, o);
+  const macros = new Map<string, string>();
+  const asm = assemble(prefix + text, { ...o, macrosOut: macros });
+  for (const k of [...macros.keys()]) if (/^__|^_LP64$/.test(k)) macros.delete(k);
   const unprefix = (d: Diagnostic): Diagnostic => (d.file === o.file && d.line === 1 && d.col > prefix.length ? { ...d, col: d.col - prefix.length } : d);
   if (asm.errors.length) return { ok: false, errors: asm.errors.map((d) => formatDiagnostic(unprefix(d))) };
   const origin = o.origin ?? 0;
@@ -42,6 +46,7 @@ export function assembleProgram(text: string, o: ProgramOptions): ProgramResult 
     symbols: asm.symbols.filter((s) => s.section !== null && s.section !== COPIES_SECTION).map((s) => ({ name: s.name, value: s.value })),
     constants: asm.symbols.filter((s) => s.section === null).map((s) => ({ name: s.name, value: s.value })),
     copies,
+    defines: macros,
     lines: asm.lines.filter((l) => l.insn).map((l) => ({ address: l.address, size: l.size, file: l.file, line: l.line })),
     warnings: asm.warnings.map((d) => formatDiagnostic(unprefix(d))),
   };

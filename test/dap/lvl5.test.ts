@@ -78,3 +78,22 @@ test('dap: the modeSwitch filter stops at each of the four switches with its des
     await close();
   }
 });
+
+test('dap: with "assembler": "gnu" (gcc + GNU as + ld), the same breakpoint stops at the copy on the same line (DWARF)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  if (spawnSync('gcc', ['--version']).status !== 0 || spawnSync('objcopy', ['--version']).status !== 0) return t.skip('gcc or binutils not installed (CI installs them)');
+  const { dc, close } = await startInProcess();
+  try {
+    await launch(dc, { ...LVL5_ARGS, stopOnEntry: false, assembler: 'gnu' }, async () => {
+      const r = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'lvl5_trampoline' }] });
+      assert.equal(r.body.breakpoints[0].instructionReference, '0x7c00');
+    });
+    assert.equal((await stopped(dc)).reason, 'function breakpoint');
+    const top = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    assert.equal(top.instructionPointerReference, '0x7c00');
+    assert.equal(top.line, lineOf(readFileSync(LVL5, 'utf8'), 'movl\t$__KERNEL_DS, %eax', 'lvl5_trampoline:'));
+    assert.equal(top.source?.path, LVL5);
+  } finally {
+    await close();
+  }
+});

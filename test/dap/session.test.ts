@@ -150,3 +150,20 @@ test('dap: a fuzz run of random and malformed requests never crashes or hangs th
     await close();
   }
 });
+
+test('dap: the program\'s #define constants and labels evaluate; hovering a register answers', async () => {
+  const { dc, close } = await startInProcess();
+  try {
+    await launch(dc, { program: LVL5, boot: 'long', load: '0x100000000', paging: 4, stopOnEntry: true });
+    await stopped(dc);
+    const ev = async (expression: string, context = 'watch'): Promise<string> => (await dc.evaluateRequest({ expression, context })).body.result;
+    // lvl5.S: #define LVL5_TRAMPOLINE 0x7c00, #define X86_CR4_LA57 (1 << 12).
+    assert.equal(Number(await ev('LVL5_TRAMPOLINE')), 0x7c00);
+    assert.equal(Number(await ev('X86_CR4_LA57 | X86_CR4_PAE')), 0x1020);
+    assert.equal(Number(await ev('lvl5_trampoline_end - lvl5_trampoline')) > 0, true);
+    assert.equal(Number(await ev('rip')), 0x100000000);
+    assert.equal(Number(await ev('%rip', 'hover')), 0x100000000);
+  } finally {
+    await close();
+  }
+});
