@@ -32,6 +32,7 @@ export function dapCommand(argv: string[]): number | Promise<number> {
   return new Promise<number>((resolve) => {
     const server = net.createServer((socket) => {
       socket.on('error', () => socket.destroy());
+      socket.setNoDelay(true); // a response and its stopped event must not wait for a delayed ACK
       const session = new TrampolineSession(nodeFiles);
       session.setRunAsServer(true);
       session.start(socket, socket);

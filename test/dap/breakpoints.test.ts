@@ -185,3 +185,17 @@ test('dap: memory round trip, goto a line, setVariable through the CR checks', (
   assert.match(set, /#GP/);
   assert.equal(Number(await evaluate(dc, 'cr4.la57')), 0);
 }));
+
+test('dap: restart boots the program again and keeps the breakpoints', () => withSession(async (dc) => {
+  await launch(dc, { ...ARGS, stopOnEntry: false }, async () => {
+    await dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line('addl\t$3, %eax') }] });
+  });
+  await stopped(dc);
+  await dc.continueRequest({ threadId: 1 });
+  await stopped(dc);
+  assert.equal(Number(await evaluate(dc, 'eax')), 3);
+  await dc.customRequest('restart', {});
+  const s = await stopped(dc);
+  assert.equal(s.reason, 'breakpoint');
+  assert.equal(Number(await evaluate(dc, 'eax')), 0, 'a fresh machine: the first call again');
+}));

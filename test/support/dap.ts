@@ -3,11 +3,22 @@
 // `trampoline dap` command on stdio.
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { nodeFiles } from '../../adapter/nodeFiles';
 import { TrampolineSession } from '../../adapter/session';
-import { repoRoot } from './oracle286';
+
+/** The repository root: the nearest folder above this file holding package.json and examples/. */
+function repoRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'examples'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(__dirname, '..', '..');
+    dir = up;
+  }
+}
 
 export interface DapHarness {
   dc: DebugClient;
@@ -18,6 +29,9 @@ export interface DapHarness {
 export async function startInProcess(): Promise<DapHarness> {
   const sessions: TrampolineSession[] = [];
   const server = net.createServer((socket) => {
+    // Responses and events are small writes: without this, Nagle's algorithm holds the stopped event
+    // behind the response for a delayed ACK (about 40 ms).
+    socket.setNoDelay(true);
     const s = new TrampolineSession(nodeFiles);
     s.setRunAsServer(true);
     s.start(socket, socket);
