@@ -2,7 +2,7 @@
 // `trampoline run` plus assembler, include paths, defines, a symbol file and copy ranges), checked one by one
 // so that a wrong setting gets a message naming the attribute, the value and what is accepted.
 import type { BootState } from '../emulator/loaders/detect';
-import { parseNumber } from '../emulator/loaders/boot';
+import { parseNumber, parseSize } from '../emulator/loaders/boot';
 
 export const BOOT_STATES: readonly BootState[] = ['reset', 'real', 'protected', 'multiboot', 'long', 'linux', 'linux32'];
 export const DEVICES = ['pc-testdev'] as const;
@@ -84,15 +84,6 @@ function address(args: Record<string, unknown>, name: string): number | null {
   if (Number.isNaN(n)) fail(name, `must be an address (a number, or a string such as "0x7c00"), got ${show(v)}`);
   if (n >= 2 ** 52) fail(name, `must be below 2^52 (the physical address width), got ${show(v)}`);
   return n;
-}
-
-/** `256M`, `4G`, `65536`, or a number of bytes. */
-export function parseSize(text: string): number {
-  const m = /^(0x[0-9a-f]+|[0-9]+)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
-  if (m === null) return NaN;
-  const unit = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-  const n = Number(m[1]) * unit;
-  return Number.isSafeInteger(n) ? n : NaN;
 }
 
 function bool(args: Record<string, unknown>, name: string, fallback: boolean): boolean {

@@ -4,6 +4,7 @@
 // mmu/inspect.ts: no accessed/dirty bits are set and no #PF is raised by looking.
 import { children, rootTable, walk, EntryFlags, LevelName, TableNode } from '../emulator/mmu/inspect';
 import { Debuggee } from './debuggee';
+import { entryFlagNames } from './entryFlags';
 import { evaluate } from './evaluate';
 
 export interface TableRef {
@@ -38,19 +39,7 @@ export interface PageTableNodeJson {
 const LEVELS_5 = ['PML5E', 'PML4E', 'PDPTE', 'PDE', 'PTE'];
 
 export function flagNames(f: EntryFlags): string[] {
-  const out: string[] = [];
-  if (f.present) out.push('P');
-  if (f.writable) out.push('RW');
-  if (f.user) out.push('US');
-  if (f.writeThrough) out.push('PWT');
-  if (f.cacheDisable) out.push('PCD');
-  if (f.accessed) out.push('A');
-  if (f.dirty) out.push('D');
-  if (f.pageSize) out.push('PS');
-  if (f.global) out.push('G');
-  if (f.noExecute) out.push('NX');
-  if (f.protectionKey) out.push(`PK${f.protectionKey}`);
-  return out;
+  return entryFlagNames(f);
 }
 
 function sizeName(span: number): string {

@@ -8,24 +8,12 @@ import { readBytes } from './readMemory';
 import { columns, hex, hexPad } from './format';
 import { readRegister } from './registers';
 import { addressArg, isIa32e } from './replArgs';
+import { entryFlagNames } from './entryFlags';
 
 // ---- paging -------------------------------------------------------------------------------------------------
 
 function entryFlags(f: EntryFlags): string {
-  const out: string[] = [];
-  if (f.present) out.push('P');
-  out.push(f.writable ? 'RW' : 'R');
-  out.push(f.user ? 'US' : 'S');
-  if (f.writeThrough) out.push('PWT');
-  if (f.cacheDisable) out.push('PCD');
-  if (f.accessed) out.push('A');
-  if (f.dirty) out.push('D');
-  if (f.pageSize) out.push('PS');
-  if (f.global) out.push('G');
-  if (f.noExecute) out.push('NX');
-  if (f.protectionKey !== 0) out.push(`PK=${f.protectionKey}`);
-  if (f.reserved) out.push('RSVD!');
-  return out.join(' ');
+  return entryFlagNames(f, true).join(' ');
 }
 
 /** The #PF error code's bits, SDM Vol.3A §4.7 (Figure 4-12). */

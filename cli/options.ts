@@ -1,7 +1,7 @@
 // options.ts: parses the options of `trampoline run` (design.md "CLI") into a typed record, or into the
 // message a bad option gets (naming the option and, for enumerations, the accepted values; exit status 2).
 import type { BootState } from '../emulator/loaders/detect';
-import { parseNumber } from '../emulator/loaders/boot';
+import { parseNumber, parseSize } from '../emulator/loaders/boot';
 
 export type TraceKind = 'modes' | 'cr' | 'exceptions' | 'insns';
 export const TRACE_KINDS: readonly TraceKind[] = ['modes', 'cr', 'exceptions', 'insns'];
@@ -34,16 +34,7 @@ export const RUN_USAGE = 'Usage: trampoline run <program> [--boot reset|real|pro
 /** Default instruction budget: large enough for any boot program, small enough that a hang ends. */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
 
-export { parseNumber };
-
-/** `256M`, `5G`, `64K`, `1T` (binary units, optional `iB`/`B`) or plain bytes; NaN when not a size. */
-export function parseSize(text: string): number {
-  const m = /^(0x[0-9a-f]+|[0-9]+)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
-  if (m === null) return NaN;
-  const unit = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-  const n = Number(m[1]) * unit;
-  return Number.isSafeInteger(n) ? n : NaN;
-}
+export { parseNumber, parseSize };
 
 export type Parsed = { ok: true; options: RunOptions } | { ok: false; message: string; help?: boolean };
 

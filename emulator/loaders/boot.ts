@@ -112,6 +112,15 @@ export function parseNumber(text: string): number {
   return Number.isSafeInteger(n) ? n : NaN;
 }
 
+/** `256M`, `5G`, `64K`, `1T` (binary units, optional `iB`/`B`) or plain bytes; NaN when not a size. */
+export function parseSize(text: string): number {
+  const m = /^(0x[0-9a-f]+|[0-9]+)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  if (m === null) return NaN;
+  const unit = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  const n = Number(m[1]) * unit;
+  return Number.isSafeInteger(n) ? n : NaN;
+}
+
 /** A firmware ROM for `--boot reset`: read-only, mapped as MMIO (writes are ignored, as to real ROM). */
 class Rom implements MmioDevice {
   constructor(private readonly bytes: Uint8Array, private readonly skip: number) {}
