@@ -56,6 +56,8 @@ export class Breakpoints {
   private readonly bySource = new Map<string, Entry[]>();
   private functions: Entry[] = [];
   private instructions: Entry[] = [];
+  /** Stops the debugger sets itself (the Linux kernel entry): function-breakpoint entries. */
+  private internal: Entry[] = [];
   /** Runtime address → entries there. */
   private readonly at = new Map<number, Entry[]>();
 
@@ -151,12 +153,20 @@ export class Breakpoints {
     return out;
   }
 
+  /** A stop of the debugger's own at `address` (not one of the client's lists). */
+  addInternal(address: number): number {
+    const e = this.entry('function', [address], {});
+    this.internal.push(e);
+    this.rebuild();
+    return e.id;
+  }
+
   /** Reinstalls the emulator's execution breakpoints from every list. */
   private rebuild(): void {
     const exec = this.d.machine.exec;
     exec.clearBreakpoints();
     this.at.clear();
-    const all = [...[...this.bySource.values()].flat(), ...this.functions, ...this.instructions];
+    const all = [...[...this.bySource.values()].flat(), ...this.functions, ...this.instructions, ...this.internal];
     for (const e of all) {
       for (const a of e.addresses) {
         const list = this.at.get(a);

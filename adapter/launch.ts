@@ -37,7 +37,7 @@ export interface LaunchConfig {
   copies: CopySetting[];
   /** Working folder relative paths are resolved against (default: the program's folder). */
   cwd: string | null;
-  /** Stop when the guest halts for good, instead of ending the session (also the `halt` filter). */
+  /** Linux: stop at the decompressor's jump into the decompressed kernel. */
   stopAtKernelEntry: boolean;
 }
 

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { assembleProgram, ProgramResult } from '../assembler/program';
 import { CpuFeatures } from '../emulator/cpu/features';
-import { BootError, bootProgram, parseNumber } from '../emulator/loaders/boot';
+import { BootError, bootProgram, elfSymbols, parseNumber } from '../emulator/loaders/boot';
+import { isElf, parseElf } from '../emulator/loaders/elf';
 import { Debuggee } from './debuggee';
 import { gnuAssemble } from './gnuAssembler';
 import { evaluate } from './evaluate';
@@ -106,9 +107,22 @@ export function loadProgram(config: LaunchConfig, files: ProgramFiles, output: (
   const result = assembled as Extract<ProgramResult, { ok: true }> | null;
 
   let labels: NamedValue[] = booted.symbols;
+  let lineRows = booted.lines;
   if (config.symbols !== null) {
     const file = abs(config.symbols);
-    labels = labels.concat(parseSymbolMap(decoder.decode(readOrFail(files, file, 'symbols')), file));
+    const data = readOrFail(files, file, 'symbols');
+    if (isElf(data)) {
+      const elf = parseElf(data, file);
+      if (!elf.ok) throw new LaunchError(`launch.json: "symbols": ${elf.message}`);
+      // arch/x86/boot/compressed/vmlinux is linked at 0 (its vmlinux.lds.S: `. = 0`) and runs where the
+      // bzImage was loaded: its symbols move by the load address. Other ELFs carry their own addresses.
+      const own = elfSymbols(elf.image);
+      const bias = booted.kind === 'bzimage' && own.some((x) => x.name === 'startup_32' && x.value === 0) ? booted.load : 0;
+      labels = own.map((x) => ({ name: x.name, value: x.value + bias })).concat(labels.filter((x) => !own.some((y) => y.name === x.name)));
+      lineRows = lineRows.concat(elf.image.lines.filter((r) => !r.endSequence).map((r) => ({ address: r.address + bias, size: 0, file: r.file, line: r.line })));
+    } else {
+      labels = labels.concat(parseSymbolMap(decoder.decode(data), file));
+    }
   }
   const copies: CopyRange[] = [];
   if (result !== null) copies.push(...result.copies);
@@ -137,7 +151,7 @@ export function loadProgram(config: LaunchConfig, files: ProgramFiles, output: (
   const symbols = new SymbolTable(labels, copies, constants);
   if (result !== null) for (const [k, v] of result.defines) symbols.defines.set(k, v);
   // Line rows name files as the assembler or compiler wrote them: make them absolute for the editor.
-  const rows = booted.lines.map((r) => ({ ...r, file: path.isAbsolute(r.file) ? r.file : path.resolve(path.dirname(program), r.file) }));
+  const rows = lineRows.map((r) => ({ ...r, file: path.isAbsolute(r.file) ? r.file : path.resolve(path.dirname(program), r.file) }));
   const lines = new LineTable(rows, symbols);
   const debuggee = new Debuggee(booted.machine, symbols, lines, booted);
   symbols.resolveDefine = (text) => {

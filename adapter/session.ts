@@ -145,6 +145,10 @@ export class TrampolineSession extends DebugSession {
       changed: () => this.sendEvent(new InvalidatedEvent(['variables', 'stacks'])),
     });
     this.config = config;
+    if (config.stopAtKernelEntry) {
+      if (d.booted.kernelEntry === undefined) throw new LaunchError('launch.json: "stopAtKernelEntry" is for boot "linux" or "linux32"');
+      this.breakpoints.addInternal(d.booted.kernelEntry);
+    }
     const m = d.mode();
     this.output(`Trampoline: ${path.basename(loaded.program)} booted as '${d.booted.boot}' at ${hexAddress(d.pc())} (${m.mode} · ${m.paging})\n`);
   }

@@ -82,6 +82,8 @@ export interface Booted {
   /** Guest RAM in bytes. */
   memory: number;
   elf: ElfImage | null;
+  /** Linux: where the decompressor will enter the decompressed kernel (with KASLR off). */
+  kernelEntry?: number;
 }
 
 /**
@@ -208,7 +210,13 @@ export function bootProgram(o: BootOptions): Booted {
       entry: boot, file: o.file, ...(o.load !== null ? { load: o.load } : {}), ...(o.cmdline !== null ? { cmdline: o.cmdline } : {}),
       ...(o.initrd.length ? { initrd: o.initrd[0].bytes } : {}),
     }));
-    return { machine: m, boot, kind, load: r.load, entry: r.entry, symbols, lines, memory, elf };
+    // Without the kernel's own symbols the debugger still names its entries (boot.rst: the 32-bit entry at
+    // the load address, the 64-bit one 0x200 above) and the decompressed kernel's entry.
+    const named: ProgramSymbol[] = [
+      { name: 'startup_32', value: r.load }, { name: 'startup_64', value: r.load + 0x200 },
+      { name: 'decompressed_kernel', value: r.kernelEntry },
+    ];
+    return { machine: m, boot, kind, load: r.load, entry: r.entry, symbols: named, lines, memory, elf, kernelEntry: r.kernelEntry };
   }
   if (boot === 'multiboot') {
     const r = loaded(loadMultiboot(m, o.bytes, { file: o.file, modules: o.initrd.map((x) => ({ string: x.name, bytes: x.bytes })), ...(o.cmdline !== null ? { cmdline: o.cmdline } : {}) }));
