@@ -405,6 +405,9 @@ Expressions (64-bit unsigned: arithmetic wraps modulo 2^64, comparisons are unsi
                addresses are linear (through the current paging, without setting A/D bits or faulting);
                phys:ADDR as an address reads physical memory: *(u64*)phys:0x7000  qword [phys:0x7000];
                phys:ADDR alone reads the default size there (phys:(a+b) for a sum)
+  assignment   rax = 0x7c00   cr4.la57 = 1   qword [rsp] = 0   *(u8*)phys:0xb8000 = 0x41
+               (registers and control bits go through the checks of the guest's own MOV: a #GP is
+               reported and nothing changes)
   conditions   rax == 0x7c00 && cr4.la57        (breakpoint conditions: non-zero is true)
   logpoints    "CR4={cr4:x} at {rip}": {EXPR} or {EXPR:f}, f = x hex (default) d unsigned i signed b binary
                c character s string at the address; {{ and }} for braces`;
