@@ -3,9 +3,10 @@
 // so that a wrong setting gets a message naming the attribute, the value and what is accepted.
 import type { BootState } from '../emulator/loaders/detect';
 import { parseNumber, parseSize } from '../emulator/loaders/boot';
+import { OPTIONAL_DEVICES } from '../emulator/devices/optionalDevices';
 
 export const BOOT_STATES: readonly BootState[] = ['reset', 'real', 'protected', 'multiboot', 'long', 'linux', 'linux32'];
-export const DEVICES = ['pc-testdev'] as const;
+export const DEVICES = OPTIONAL_DEVICES;
 
 /** A copy range as the launch attribute gives it: labels or addresses. */
 export interface CopySetting {

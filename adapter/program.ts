@@ -82,7 +82,7 @@ export function loadProgram(config: LaunchConfig, files: ProgramFiles, output: (
   try {
     booted = bootProgram({
       file: program, bytes, boot: config.boot, load: config.load, entry: config.entry, features, paging: config.paging,
-      memory: config.memory, cmdline: config.cmdline, initrd, disk, output, input,
+      memory: config.memory, cmdline: config.cmdline, initrd, disk, output, input, devices: config.devices,
       assemble: (text, file, origin, codeSize) => {
         if (config.assembler === 'gnu') {
           const g = gnuAssemble(file, origin, codeSize, { includePaths: config.includePaths.map(abs), defines: config.defines });

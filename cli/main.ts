@@ -4,6 +4,7 @@ import { lvl5Demo } from './lvl5Demo';
 import { disasmCommand } from './disasm';
 import { asmCommand } from './asm';
 import { runCommand } from './run';
+import { ptCommand } from './pt';
 import { dapCommand } from './dap';
 
 interface Command {
@@ -16,6 +17,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   run: { args: '<program> [--boot ...] [--json] (run --help for all)', summary: 'run a boot program until halt, exit port, triple fault or the instruction limit', run: (argv) => runCommand(argv) },
+  pt: { args: '<program> --at <label|addr> [--depth N] [--json] [run options]', summary: 'run to a label or address and print the page tables there as a tree', run: (argv) => ptCommand(argv) },
   demo: { args: '', summary: "run the seed's 4- to 5-level paging trampoline above 4 GiB and show its mode switches", run: () => lvl5Demo() },
   asm: { args: '<file.S> -o <out> [--listing] [--format bin|elf] [-I dir] [-D NAME[=V]] [--origin ADDR]', summary: 'assemble GAS source into a flat binary or an ELF object (like as)', run: (argv) => asmCommand(argv) },
   disasm: { args: '<file> [--syntax att|intel] [--start ADDR] [--bits 16|32|64]', summary: 'disassemble a raw binary like objdump -d', run: (argv) => disasmCommand(argv) },
@@ -72,6 +74,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // `trampoline run x | head`: a reader that went away ends the output quietly, as for any Unix tool.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (e: unknown) => {

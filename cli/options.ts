@@ -2,6 +2,7 @@
 // message a bad option gets (naming the option and, for enumerations, the accepted values; exit status 2).
 import type { BootState } from '../emulator/loaders/detect';
 import { parseNumber, parseSize } from '../emulator/loaders/boot';
+import { OPTIONAL_DEVICES } from '../emulator/devices/optionalDevices';
 
 export type TraceKind = 'modes' | 'cr' | 'exceptions' | 'insns';
 export const TRACE_KINDS: readonly TraceKind[] = ['modes', 'cr', 'exceptions', 'insns'];
@@ -14,6 +15,8 @@ export interface RunOptions {
   /** A label or an address (still text: labels are resolved once the program's symbols are known). */
   entry: string | null;
   cpu: string | null;
+  /** `--device NAME`, once per device (emulator/devices/optionalDevices.ts). */
+  devices: string[];
   paging: 4 | 5;
   /** Guest RAM in bytes; null: the default (256 MiB, grown to reach a load address above 4 GiB). */
   memory: number | null;
@@ -28,7 +31,7 @@ export interface RunOptions {
 }
 
 export const RUN_USAGE = 'Usage: trampoline run <program> [--boot reset|real|protected|multiboot|long] [--load ADDR] [--entry LABEL|ADDR]\n' +
-  '         [--cpu FEATURES] [--paging 4|5] [--memory SIZE] [--cmdline TEXT] [--disk FILE] [--input TEXT|@FILE]\n' +
+  '         [--cpu FEATURES] [--device pc-testdev] [--paging 4|5] [--memory SIZE] [--cmdline TEXT] [--disk FILE] [--input TEXT|@FILE]\n' +
   '         [--initrd FILE] [--max-instructions N] [--trace modes,cr,exceptions,insns] [--json]\n';
 
 /** Default instruction budget: large enough for any boot program, small enough that a hang ends. */
@@ -38,11 +41,11 @@ export { parseNumber, parseSize };
 
 export type Parsed = { ok: true; options: RunOptions } | { ok: false; message: string; help?: boolean };
 
-const VALUE_OPTIONS = new Set(['--boot', '--load', '--entry', '--cpu', '--paging', '--memory', '--cmdline', '--disk', '--input', '--initrd', '--max-instructions', '--trace']);
+const VALUE_OPTIONS = new Set(['--boot', '--load', '--entry', '--cpu', '--device', '--paging', '--memory', '--cmdline', '--disk', '--input', '--initrd', '--max-instructions', '--trace']);
 
 export function parseRunOptions(argv: string[]): Parsed {
   const o: RunOptions = {
-    program: '', boot: null, load: null, entry: null, cpu: null, paging: 4, memory: null, cmdline: null, disk: null,
+    program: '', boot: null, load: null, entry: null, cpu: null, devices: [], paging: 4, memory: null, cmdline: null, disk: null,
     input: null, initrd: [], maxInstructions: DEFAULT_MAX_INSTRUCTIONS, trace: new Set(), json: false,
   };
   let program: string | undefined;
@@ -68,6 +71,10 @@ export function parseRunOptions(argv: string[]): Parsed {
         }
         case '--entry': o.entry = v; break;
         case '--cpu': o.cpu = o.cpu === null ? v : `${o.cpu},${v}`; break;
+        case '--device':
+          if (!(OPTIONAL_DEVICES as readonly string[]).includes(v)) return { ok: false, message: `--device must be one of ${OPTIONAL_DEVICES.join(', ')}, got ${v}` };
+          if (!o.devices.includes(v)) o.devices.push(v);
+          break;
         case '--paging':
           if (v !== '4' && v !== '5') return { ok: false, message: `--paging must be 4 or 5, got ${v}` };
           o.paging = v === '4' ? 4 : 5;

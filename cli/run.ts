@@ -13,17 +13,25 @@ import { VECTOR_NAMES } from '../emulator/cpu/fault';
 import { cpuMode } from '../emulator/cpu/modes';
 import { Seg } from '../emulator/cpu/state';
 import { StopReason } from '../emulator/cpu/step';
-import { Assemble, BootError, ProgramSymbol, bootProgram } from '../emulator/loaders/boot';
+import { Assemble, BootError, Booted, ProgramSymbol, bootProgram } from '../emulator/loaders/boot';
 import { Machine } from '../emulator/machine';
+import { textScreen } from '../emulator/devices/vgaText';
 import { parseRunOptions, RUN_USAGE, RunOptions } from './options';
 import { buildReport, ExceptionRecord, hex64, ModeSwitchRecord } from './report';
+import { runWithProgress } from './progress';
 
 export interface RunIo {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Where the progress line goes (a terminal's stderr); absent: no progress. */
+  progress?: (s: string) => void;
 }
 
-const stdio: RunIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+const stdio: RunIo = {
+  out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s),
+  // design.md: progress goes to stderr, and only when a person is watching it.
+  ...(process.stderr.isTTY ? { progress: (s: string) => { process.stderr.write(s); } } : {}),
+};
 
 /** Exit statuses of design.md. */
 export const EXIT_HALT = 0, EXIT_BAD_INPUT = 2, EXIT_SHUTDOWN = 4, EXIT_LIMIT = 124;
@@ -32,7 +40,7 @@ export const EXIT_HALT = 0, EXIT_BAD_INPUT = 2, EXIT_SHUTDOWN = 4, EXIT_LIMIT = 
 const MAX_RECORDS = 10_000;
 const FOUR_GIB = 2 ** 32;
 
-class BadInput {
+export class BadInput {
   constructor(readonly message: string) {}
 }
 function bad(message: string): never {
@@ -76,7 +84,11 @@ export function runCommand(argv: string[], io: RunIo = stdio): number {
   }
 }
 
-function execute(o: RunOptions, io: RunIo): number {
+/**
+ * Reads the program and the files its options name, and boots it (emulator/loaders/boot.ts) — shared by
+ * `run` and `pt`. Throws BadInput or BootError on bad input.
+ */
+export function bootFromOptions(o: RunOptions, output: (byte: number) => void): Booted {
   const features = o.cpu === null ? new CpuFeatures() : CpuFeatures.parse(o.cpu);
   if (typeof features === 'string') bad(`--cpu: ${features}`);
   const bytes = readInputFile(o.program, 'program');
@@ -85,6 +97,13 @@ function execute(o: RunOptions, io: RunIo): number {
   const inputBytes: number[] = o.input === null ? [] : o.input.startsWith('@') ? [...readInputFile(o.input.slice(1), '--input')] : [...Buffer.from(o.input, 'utf8')];
   let inputAt = 0;
   const input = (): number => (inputAt < inputBytes.length ? inputBytes[inputAt++] : -1);
+  return bootProgram({
+    file: o.program, bytes, boot: o.boot, load: o.load, entry: o.entry, features, paging: o.paging, memory: o.memory,
+    cmdline: o.cmdline, initrd, disk, output, input, assemble: builtinAssembler(o.program), devices: o.devices,
+  });
+}
+
+function execute(o: RunOptions, io: RunIo): number {
 
   // The console: stdout as it arrives (a line at a time), or only into the JSON report.
   let consoleText = '';
@@ -97,10 +116,7 @@ function execute(o: RunOptions, io: RunIo): number {
     pending += ch;
     if (ch === '\n') flush();
   };
-  const booted = bootProgram({
-    file: o.program, bytes, boot: o.boot, load: o.load, entry: o.entry, features, paging: o.paging, memory: o.memory,
-    cmdline: o.cmdline, initrd, disk, output, input, assemble: builtinAssembler(o.program),
-  });
+  const booted = bootFromOptions(o, output);
   const m = booted.machine;
   const symbols = booted.symbols;
 
@@ -147,6 +163,8 @@ function execute(o: RunOptions, io: RunIo): number {
       stop = m.run({ maxInstructions: 1 });
       if (stop !== StopReason.Limit) break;
     }
+  } else if (io.progress !== undefined && !o.json) {
+    stop = runWithProgress(m, o.maxInstructions, io.progress);
   } else {
     stop = m.run({ maxInstructions: o.maxInstructions });
   }
@@ -156,7 +174,8 @@ function execute(o: RunOptions, io: RunIo): number {
   const info = m.lastStop;
   if (o.json) {
     const report = buildReport(m, { reason: info.reason, exitCode: status, detail: info.detail }, switches, exceptions, consoleText);
-    io.out(JSON.stringify(report, null, 2) + '\n');
+    // An addition to design.md's schema: the VGA text page at 0xB8000 (devices/vgaText.ts).
+    io.out(JSON.stringify({ ...report, screen: textScreen(m.phys) }, null, 2) + '\n');
   } else if (stop !== StopReason.Halt && stop !== StopReason.Exit) {
     io.err(`trampoline run: stopped by ${info.reason} after ${m.cpu.icount} instructions${info.detail ? `: ${info.detail}` : ''}\n`);
   }

@@ -12,6 +12,8 @@ import { ATTN_IRQ, ATTN_MODE, Cpu, PortIo } from './cpu/state';
 import { Executor, Platform, StopReason } from './cpu/step';
 import { APIC_BASE, APIC_SIZE, LocalApic } from './devices/apic';
 import { PcDevices } from './devices/pcDevices';
+import type { OptionalDevice } from './devices/optionalDevices';
+import { PcTestdev, TESTDEV_FLUSH_PORT, TESTDEV_IOMEM_BASE, TESTDEV_IOMEM_SIZE, TESTDEV_IRQ_LINES, TESTDEV_IRQ_PORT, TESTDEV_PORT } from './devices/pcTestdev';
 import { PhysicalMemory } from './mem/physical';
 import { Mmu } from './mmu/mmu';
 import { Watchpoints } from './debug/watchpoints';
@@ -175,6 +177,27 @@ export class Machine {
     this.devices?.programAsBios();
     this.apic?.programAsBios();
     this.cpu.attention |= ATTN_IRQ;
+  }
+
+  /**
+   * Plugs an optional device (`--device NAME`, devices/optionalDevices.ts) onto the I/O bus and into
+   * physical memory. Needs the PC devices (a machine made with `devices: false` has no bus to plug into).
+   */
+  addDevice(name: OptionalDevice): void {
+    const devices = this.devices;
+    if (devices === null) throw new Error(`machine: cannot plug '${name}' into a machine without PC devices`);
+    switch (name) {
+      case 'pc-testdev': {
+        // ISA IRQs 0–15 reach the 8259 pair; QEMU's lines 16–23 go to the I/O APIC, which we do not have.
+        const t = new PcTestdev({ irq: (line, level) => { if (line < 16) devices.pic.irq(line, level); } });
+        devices.bus.register(TESTDEV_PORT, TESTDEV_PORT + 3, t.port, { wide: true });
+        devices.bus.register(TESTDEV_FLUSH_PORT, TESTDEV_FLUSH_PORT + 3, t.writeOnly, { wide: true });
+        devices.bus.register(TESTDEV_IRQ_PORT, TESTDEV_IRQ_PORT + TESTDEV_IRQ_LINES - 1, t.writeOnly);
+        this.phys.addMmio(TESTDEV_IOMEM_BASE, TESTDEV_IOMEM_SIZE, t.iomem);
+        this.mem.flush();
+        break;
+      }
+    }
   }
 
   /** Raises NMI (vector 2): taken at the next instruction boundary whatever IF; blocked until IRET after one. */

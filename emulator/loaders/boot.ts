@@ -6,6 +6,7 @@ import { BIOS_PORT_BASE, BIOS_PORT_LAST, installBios } from '../bios/bios';
 import { CpuFeatures } from '../cpu/features';
 import { Reg, Seg } from '../cpu/state';
 import { Machine } from '../machine';
+import { isOptionalDevice, OPTIONAL_DEVICES } from '../devices/optionalDevices';
 import { MmioDevice } from '../mem/physical';
 import { BootState, ProgramKind, defaultBoot, detectKind } from './detect';
 import { ElfImage, loadElf, loadRange } from './elf';
@@ -68,6 +69,8 @@ export interface BootOptions {
   input: () => number;
   /** Needed for GAS sources. */
   assemble?: Assemble;
+  /** Optional devices by name (`--device`, devices/optionalDevices.ts); absent: none. */
+  devices?: string[];
 }
 
 export interface Booted {
@@ -192,6 +195,10 @@ export function bootProgram(o: BootOptions): Booted {
   // A kernel decompresses itself in place: RAM must reach load + init_size (linux.ts).
   if (o.memory === null && linux) memory = Math.max(memory, linuxMemoryNeeded(o.bytes, o.load ?? undefined) ?? 0);
   const m = new Machine({ memory, features: o.features, output: o.output, input: o.input });
+  for (const name of o.devices ?? []) {
+    if (!isOptionalDevice(name)) bad('device', `unknown device '${name}' (accepted: ${OPTIONAL_DEVICES.join(', ')})`);
+    m.addDevice(name);
+  }
 
   let entry: number;
   let elf: ElfImage | null = null;

@@ -19,7 +19,8 @@ const ALLOWED: Record<string, (target: string) => boolean> = {
     ['emulator/cpu/decode', 'emulator/cpu/insn', 'emulator/cpu/features', 'emulator/cpu/state'].includes(t),
   adapter: (t) => t.startsWith('adapter/') || t.startsWith('emulator/') || t.startsWith('assembler/'),
   server: (t) => t.startsWith('server/') || t.startsWith('assembler/'),
-  extension: (t) => t.startsWith('extension/'),
+  // The extension runs the debug adapter inline (DebugAdapterInlineImplementation): it imports adapter/.
+  extension: (t) => t.startsWith('extension/') || t.startsWith('adapter/'),
   cli: () => true,
 };
 
