@@ -9,7 +9,8 @@ const bundles = [
   { entry: 'cli/main.ts', outfile: 'dist/trampoline.js', bin: true },
   // { entry: 'adapter/main.ts', outfile: 'dist/adapter.js' },
   { entry: 'server/main.ts', outfile: 'dist/server.js' },
-  // { entry: 'extension/extension.ts', outfile: 'dist/extension.js', external: ['vscode'] },
+  // The VS Code extension; the debug adapter runs inline inside it (adapter/ is bundled in).
+  { entry: 'extension/activate.ts', outfile: 'dist/extension.js', external: ['vscode'] },
 ];
 
 const minify = process.argv.includes('--minify');
