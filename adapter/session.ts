@@ -556,7 +556,11 @@ function stackFrames(d: Debuggee): DebugProtocol.StackFrame[] {
       ...(loc ? {} : { presentationHint: 'subtle' as const }),
     };
   };
-  const frames = [frame(0, d.pc(), d.mode().mode, '')];
+  // A halted processor's RIP is past its HLT (SDM Vol.2 HLT): show the HLT itself, whose line is the one
+  // the program stopped on (the next address often starts another function).
+  const pc = d.pc();
+  const halted = d.cpu.halted && d.readLinear(pc - 1, 1).bytes[0] === 0xf4;
+  const frames = [frame(0, halted ? pc - 1 : pc, d.mode().mode, halted ? ' [halted]' : '')];
   const callers = d.callers();
   for (let k = 0; k < callers.length; k++) {
     const c = callers[k];
