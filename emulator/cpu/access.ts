@@ -87,6 +87,19 @@ export function linearOf(cpu: Cpu, seg: number, lo: number, hi: number, size: nu
 
 /** Linear address of the instruction's memory operand. */
 export function linear(cpu: Cpu, i: Insn, size: number, access: Access): number {
+  if (i.ea === EaKind.Base64 && i.seg < Seg.FS) {
+    // The common case of 64-bit code, inline: base + disp in a segment without a base (SDM Vol.3A
+    // §3.3.7.1), canonical and not crossing into the next 4 GiB; anything else takes linearOf's checks.
+    const s = (cpu.lo[i.base] >>> 0) + (i.dispLo >>> 0);
+    const hi = (cpu.hi[i.base] + i.dispHi + (s > 0xffffffff ? 1 : 0)) | 0;
+    const lo = s | 0;
+    const shift = 64 - cpu.linearBits;
+    if (((hi << shift) >> shift) === hi && (((lo + size - 1) | 0) >>> 0) >= (lo >>> 0)) {
+      cpu.linHi = hi;
+      return lo;
+    }
+    return linearOf(cpu, i.seg, lo, hi, size, access);
+  }
   const lo = effectiveAddress(cpu, i);
   return linearOf(cpu, i.seg, lo, cpu.linHi, size, access);
 }

@@ -41,6 +41,14 @@ export function raise(vector: number, errorCode = 0, detail = ''): never {
   throw theFault.set(vector, errorCode, detail);
 }
 
+/**
+ * The fault object filled in without throwing: for exceptions the run loop itself raises between
+ * instructions (the single-step trap, instruction breakpoints) and delivers at once.
+ */
+export function pendingFault(vector: number, errorCode: number, detail: string): CpuFault {
+  return theFault.set(vector, errorCode, detail);
+}
+
 export function isCpuFault(e: unknown): e is CpuFault {
   return e === theFault;
 }

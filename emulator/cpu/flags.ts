@@ -95,9 +95,13 @@ export function rflags(cpu: Cpu): number {
   return cpu.flags;
 }
 
-/** Replaces the arithmetic flags given in `mask` with those in `value`. */
+/**
+ * Replaces the arithmetic flags given in `mask` with those in `value`. When the mask covers all six, the
+ * pending ones need not be computed first: every one of them is overwritten (shifts, MUL/IMUL, BCD).
+ */
 export function setArith(cpu: Cpu, mask: number, value: number): void {
-  materialize(cpu);
+  if ((mask & FLAGS_ARITH) === FLAGS_ARITH) cpu.lazyOp = LazyOp.None;
+  else materialize(cpu);
   cpu.flags = (cpu.flags & ~mask) | (value & mask);
 }
 

@@ -6,6 +6,9 @@ import { materialize } from './flags';
 import { FLAG_IF, FLAG_TF } from '../isa/form';
 import { ATTR_DB, ATTR_L, CR0_PE, EFER_LMA, EFLAGS_VM } from './modes';
 import { ATTN_MODE, Cpu, Reg, Seg } from './state';
+import { CR4_VME } from './controlRegs';
+
+const FLAG_VIF = 1 << 19;
 import { push } from './stack';
 import { VECTOR_NAMES, Vector, hasErrorCode, isCpuFault, raise } from './fault';
 import {
@@ -50,24 +53,75 @@ export function deliverInterrupt(cpu: Cpu, vector: number, external: true): stri
   return r;
 }
 
+/** Which instruction raised a software interrupt: the rules differ (SDM Vol.2 INT n/INTO/INT3/INT1). */
+export enum SoftInt { IntN, Int3OrInto, Int1 }
+
 /**
- * Software interrupt INT n / INT3 / INTO / INT1 (`int1`) returning to nextLo/nextHi. Real mode: through the
- * IVT. Protected mode: the gate's DPL is checked for INT n/INT3/INTO (not INT1) — #GP(vector × 8 + 2) —
- * and virtual-8086 mode needs IOPL = 3 (SDM Vol.2 INT n; CR4.VME is not modelled). A fault during delivery
- * is raised from the INT instruction (the run loop then delivers it with the double-fault rules).
+ * Software interrupt INT n / INT3 / INTO / INT1 returning to nextLo/nextHi. Real mode: through the IVT.
+ * Protected mode: the gate's DPL is checked for INT n/INT3/INTO (not INT1) — #GP(vector × 8 + 2). In
+ * virtual-8086 mode INT n (opcode CD only: INT3 and INTO are not IOPL-sensitive, SDM Vol.3A §20.2.7) is
+ * #GP(0) with IOPL < 3 — unless CR4.VME is set, when the TSS's interrupt redirection bit map decides
+ * (SDM Vol.3A §20.3.3, Table 20-2): bit n clear sends it to the 8086 handler through the IVT at linear
+ * address 0 (methods 4 and 5); bit n set goes to the protected-mode handler with IOPL = 3 (method 3),
+ * else #GP(0) (method 6). A fault during delivery is raised from the INT instruction (the run loop then
+ * delivers it with the double-fault rules).
  */
-export function softwareInterrupt(cpu: Cpu, vector: number, nextLo: number, nextHi = 0, int1 = false): string | null {
+export function softwareInterrupt(cpu: Cpu, vector: number, nextLo: number, nextHi = 0, kind = SoftInt.IntN): string | null {
   const cs = cpu.segSel[Seg.CS], size = cpu.codeSize;
   if ((cpu.cr0 & CR0_PE) === 0) {
     const r = deliverReal(cpu, vector, nextLo);
     if (r === null && cpu.calls !== null) traceDelivery(cpu, CallKind.SoftwareInterrupt, vector, cs, size, nextLo, 0, nextLo, 0);
     return r;
   }
-  if (!int1 && (cpu.flags & EFLAGS_VM) !== 0 && ((cpu.flags >> 12) & 3) < 3) raise(Vector.GP, 0, 'INT n in virtual-8086 mode with IOPL < 3');
-  deliverProtected(cpu, vector, -1, int1 ? Source.Int1 : Source.Software, nextLo, nextHi);
+  if (kind === SoftInt.IntN && (cpu.flags & EFLAGS_VM) !== 0) {
+    const iopl = (cpu.flags >> 12) & 3;
+    if ((cpu.cr4 & CR4_VME) !== 0 && !redirectionBit(cpu, vector)) {
+      redirectV86(cpu, vector, nextLo, iopl);
+      if (cpu.calls !== null) traceDelivery(cpu, CallKind.SoftwareInterrupt, vector, cs, size, nextLo, 0, nextLo, 0);
+      return null;
+    }
+    if (iopl < 3) raise(Vector.GP, 0, 'INT n in virtual-8086 mode with IOPL < 3');
+  }
+  deliverProtected(cpu, vector, -1, kind === SoftInt.Int1 ? Source.Int1 : Source.Software, nextLo, nextHi);
   // (The INT instruction's own address is not known here: the event's rip is the return address.)
   if (cpu.calls !== null) traceDelivery(cpu, CallKind.SoftwareInterrupt, vector, cs, size, nextLo, nextHi, nextLo, nextHi);
   return null;
+}
+
+/**
+ * Bit `vector` of the interrupt redirection bit map: the 32 bytes just below the I/O map base (the word
+ * at TSS byte 102) of the current 32-bit TSS (SDM Vol.3A §20.3.3, Figure 20-5). A byte beyond the TSS
+ * limit, or a TSS without the field, is #GP(0).
+ */
+function redirectionBit(cpu: Cpu, vector: number): boolean {
+  const type = cpu.segAttr[Seg.TR] & 0xf, limit = cpu.segLimit[Seg.TR] >>> 0, base = cpu.segBaseLo[Seg.TR];
+  if ((type !== 9 && type !== 11) || limit < 103) raise(Vector.GP, 0, 'VME: no interrupt redirection bit map (TSS not 32-bit, or limit < 103)');
+  const at = cpu.mem.readSystem((base + 102) | 0, 0, 2) - 32 + (vector >>> 3);
+  if (at < 0 || at > limit) raise(Vector.GP, 0, `VME: the redirection bit for INT 0x${vector.toString(16)} lies outside the TSS`);
+  return ((cpu.mem.readSystem((base + at) | 0, 0, 1) >>> (vector & 7)) & 1) !== 0;
+}
+
+/**
+ * An INT n redirected to the 8086 program's own handler (SDM Vol.3A §20.3.3.4–5, methods 4 and 5): FLAGS,
+ * CS and IP pushed on the virtual-8086 stack — with IOPL < 3 the FLAGS image has IF ← VIF and IOPL = 3 —
+ * then CS:IP from the IVT at linear address 0; TF cleared, and IF (IOPL = 3) or VIF (IOPL < 3) cleared.
+ */
+function redirectV86(cpu: Cpu, vector: number, ip: number, iopl: number): void {
+  materialize(cpu);
+  const m = cpu.mem;
+  const offset = m.read16(vector * 4, 0);
+  const selector = m.read16(vector * 4 + 2, 0);
+  let image = cpu.flags & 0xffff;
+  if (iopl < 3) image = (image & ~FLAG_IF & ~0x3000) | ((cpu.flags & FLAG_VIF) !== 0 ? FLAG_IF : 0) | 0x3000;
+  push(cpu, 16, image, 0);
+  push(cpu, 16, cpu.segSel[Seg.CS], 0);
+  push(cpu, 16, ip, 0);
+  cpu.flags &= ~(FLAG_TF | (iopl === 3 ? FLAG_IF : FLAG_VIF));
+  cpu.segSel[Seg.CS] = selector;
+  cpu.segBaseLo[Seg.CS] = selector << 4;
+  cpu.ripLo = offset;
+  cpu.ripHi = 0;
+  cpu.attention |= ATTN_MODE;
 }
 
 /** The vector the last delivery went through (after the double-fault rules), for the call trace. */

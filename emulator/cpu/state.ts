@@ -39,6 +39,7 @@ export const ATTN_HALT = 8;         // HLT executed
 export const ATTN_IRQ = 16;         // an interrupt may be pending
 export const ATTN_SHADOW = 32;      // the interrupt shadow (STI, MOV SS) ends after this instruction
 export const ATTN_YIELD = 64;       // a long instruction (REP string) stopped part-way to let the loop look around
+export const ATTN_TRACE = 128;      // EFLAGS.TF or RF is set, or a debug register changed (SDM Vol.3B §17.3): one instruction at a time
 
 export class Cpu {
   /** Bits 31:0 of the 16 general registers. */

@@ -3,14 +3,14 @@
 // that catches a CpuFault: the fault restarts at the faulting instruction and is delivered to the guest.
 import { decode, BAD, TOO_LONG, CodeBytes } from './decode';
 import { CodeCache, Block } from './codeCache';
-import { CpuFault, Vector, isCpuFault, raise } from './fault';
+import { CpuFault, Vector, isCpuFault, pendingFault, raise } from './fault';
 import { Insn, Handler, SPECIALISE } from './insn';
 import { blockFault, translate, TRANSLATE_AFTER } from './translate';
 import { deliverException, deliverInterrupt } from './interrupts';
 import { updateMode } from './modes';
 import { checkModeSwitch, emitException } from './events';
-import { ATTN_CODE, ATTN_HALT, ATTN_IRQ, ATTN_MODE, ATTN_SHADOW, ATTN_STOP, CodeSize, Cpu, Seg } from './state';
-import { FLAG_IF } from '../isa/form';
+import { ATTN_CODE, ATTN_HALT, ATTN_IRQ, ATTN_MODE, ATTN_SHADOW, ATTN_STOP, ATTN_TRACE, CodeSize, Cpu, Seg } from './state';
+import { FLAG_IF, FLAG_TF } from '../isa/form';
 import { CpuFeatures } from './features';
 import { HANDLERS } from './exec/index';
 import './exec/moveFast'; // registers specialised MOV variants (SPECIALISE)
@@ -65,6 +65,20 @@ export interface ExceptionInfo {
 
 const MAX_BLOCK = 64;
 
+/** EFLAGS.RF (bit 16): instruction breakpoints are ignored for one instruction (SDM Vol.3B §17.3.1.1). */
+const FLAG_RF = 1 << 16;
+/** With either set the loop runs one instruction at a time through traceStep. */
+const TRACE_FLAGS = FLAG_TF | FLAG_RF;
+/** DR6.BS (bit 14): the #DB was a single-step trap (SDM Vol.3B §17.2.3). */
+const DR6_BS = 1 << 14;
+
+/** B0–B3 positions of the breakpoints DR7 enables (L or G, SDM Vol.3B §17.2.4). */
+function enabledBreakpoints(dr7: number): number {
+  let m = 0;
+  for (let n = 0; n < 4; n++) if (((dr7 >>> (2 * n)) & 3) !== 0) m |= 1 << n;
+  return m;
+}
+
 function udHandler(): void {
   raise(Vector.UD, 0, 'invalid or undefined opcode');
 }
@@ -105,6 +119,13 @@ export class Executor {
   private modeCsBase = 0;
   /** Execution breakpoints by linear address ("hi:lo"); blocks are split so one starts at each. */
   private readonly breakpoints = new Set<string>();
+  /**
+   * The guest's enabled instruction breakpoints (DR0–DR3 with R/W = 00 and L or G set in DR7, SDM Vol.3B
+   * §17.2.4) by linear address, split into blocks of their own like the debugger's: nothing to pay while
+   * DR7 enables none. drSeen holds DR0–DR3 (lo, hi) and DR7 as last synchronised.
+   */
+  private readonly guestBreakpoints = new Set<string>();
+  private readonly drSeen = new Int32Array(9);
   /** The breakpoint block the last run stopped at: the next run executes it instead of stopping again. */
   private resumeBlock: Block | null = null;
   /** The data breakpoint match the last StopReason.Watchpoint reports. */
@@ -224,6 +245,7 @@ export class Executor {
     // block, and their events arrive at the exact instruction count.
     let held = 0;
     if (this.platform !== null) cpu.attention |= ATTN_IRQ; // look at the devices (and pending interrupts) first
+    if ((cpu.flags & TRACE_FLAGS) !== 0) cpu.attention |= ATTN_TRACE; // the host may have set TF or RF
     for (;;) {
       if (cpu.attention !== 0) {
         const r = this.service();
@@ -252,6 +274,12 @@ export class Executor {
         // A stop requested while servicing (a debugger listening to a mode switch) takes effect before
         // the next instruction runs.
         if ((cpu.attention & ATTN_STOP) !== 0 && this.stopRequested) continue;
+        if ((cpu.flags & TRACE_FLAGS) !== 0 && remaining > 0) {
+          remaining -= 1;
+          const r = this.traceStep();
+          if (r !== StopReason.None) return r;
+          continue;
+        }
       }
       if (remaining <= 0) {
         if (held <= 0) return StopReason.Limit;
@@ -271,11 +299,12 @@ export class Executor {
         continue;
       }
       if (block.breakpoint) {
-        if (this.resumeBlock !== block) {
-          this.resumeBlock = block;
-          return StopReason.Breakpoint;
+        const r = this.atBreakpoint(block);
+        if (r !== null) {
+          if (r !== StopReason.None) return r;
+          remaining -= 1;
+          continue;
         }
-        this.resumeBlock = null;
       }
       const insns = block.insns;
       let fn = block.fn;
@@ -302,7 +331,8 @@ export class Executor {
             cpu.ripLo = i.nextLo;
             cpu.ripHi = i.nextHi;
             i.fn(cpu, i);
-            if (cpu.attention !== 0) { k++; break; }
+            // Attention, or a Jcc inside the block (build) that was taken, leaves it.
+            if (cpu.attention !== 0 || cpu.ripLo !== i.nextLo || cpu.ripHi !== i.nextHi) { k++; break; }
           }
         } catch (e) {
           if (!isCpuFault(e)) throw e;
@@ -343,6 +373,119 @@ export class Executor {
     return this.fault(e);
   }
 
+  /**
+   * At a block that starts at a breakpoint, before its first instruction: the debugger's (StopReason.Breakpoint,
+   * once: the next run executes it), then the guest's instruction breakpoints (a #DB fault, SDM Vol.3B
+   * §17.3.1.1, unless EFLAGS.RF is set). Null: run the block.
+   */
+  private atBreakpoint(block: Block): StopReason | null {
+    const cpu = this.cpu;
+    const linLo = block.codeSize === CodeSize.Bits64 ? block.ripLo : (block.csBase + block.ripLo) | 0;
+    const linHi = block.codeSize === CodeSize.Bits64 ? block.ripHi : 0;
+    if (this.breakpoints.size !== 0 && this.breakpoints.has(`${linHi}:${linLo}`)) {
+      if (this.resumeBlock !== block) {
+        this.resumeBlock = block;
+        return StopReason.Breakpoint;
+      }
+      this.resumeBlock = null;
+    }
+    if (this.guestBreakpoints.size === 0 || (cpu.flags & FLAG_RF) !== 0) return null;
+    const hits = this.instructionBreakpointHits(linLo, linHi);
+    if ((hits & enabledBreakpoints(cpu.drLo[7])) === 0) return null;
+    cpu.drLo[6] = (cpu.drLo[6] & ~0xf) | hits;
+    return this.fault(pendingFault(Vector.DB, -1, 'instruction breakpoint (DR0-DR3)'));
+  }
+
+  /**
+   * B0–B3 for the instruction breakpoints (R/W = 00) at this linear address, enabled or not: SDM Vol.3B
+   * §17.2.3 lets B0–B3 report a met condition DR7 does not enable (QEMU does), and the exception is
+   * raised only for an enabled one. DR6 takes them in place of its B0–B3, the other bits kept.
+   */
+  private instructionBreakpointHits(linLo: number, linHi: number): number {
+    const cpu = this.cpu, dr7 = cpu.drLo[7];
+    let hits = 0;
+    for (let n = 0; n < 4; n++) {
+      if (((dr7 >>> (16 + 4 * n)) & 3) === 0 && cpu.drLo[n] === linLo && cpu.drHi[n] === linHi) hits |= 1 << n;
+    }
+    return hits;
+  }
+
+  /**
+   * DR0–DR3 or DR7 may have changed (MOV DR sets ATTN_TRACE): rebuilds the guest's instruction-breakpoint
+   * set and drops the decoded blocks if it differs, so blocks split at the new addresses.
+   */
+  private syncGuestBreakpoints(): void {
+    const cpu = this.cpu, seen = this.drSeen;
+    let same = seen[8] === cpu.drLo[7];
+    for (let n = 0; n < 4 && same; n++) same = seen[2 * n] === cpu.drLo[n] && seen[2 * n + 1] === cpu.drHi[n];
+    if (same) return;
+    for (let n = 0; n < 4; n++) { seen[2 * n] = cpu.drLo[n]; seen[2 * n + 1] = cpu.drHi[n]; }
+    const dr7 = seen[8] = cpu.drLo[7];
+    const had = this.guestBreakpoints.size !== 0;
+    this.guestBreakpoints.clear();
+    for (let n = 0; n < 4; n++) {
+      // R/W = 00: instruction execution (SDM Vol.3B §17.2.4); L or G enables it.
+      if (((dr7 >>> (2 * n)) & 3) !== 0 && ((dr7 >>> (16 + 4 * n)) & 3) === 0) this.guestBreakpoints.add(`${cpu.drHi[n]}:${cpu.drLo[n]}`);
+    }
+    if (had || this.guestBreakpoints.size !== 0) this.cache.clear();
+  }
+
+  /**
+   * Runs one instruction while EFLAGS.TF or RF is set (SDM Vol.3B §17.3.1.4, §17.3.1.1):
+   *  - RF set before the instruction is cleared once it completes (IRET and task switches may load it
+   *    anew: those leave it as loaded);
+   *  - TF set before it: a single-step trap follows, #DB with DR6.BS and RIP after the instruction —
+   *    not after one that sets TF (POPF, IRET: TF was clear when it began), not after an INT n / INT3 /
+   *    INTO / SYSCALL whose delivery cleared TF (SDM Vol.2 INT n: the handler runs with TF = 0, and QEMU
+   *    rechecks TF after SYSCALL), and not after MOV SS / POP SS, whose shadow holds debug traps until
+   *    after the next instruction (SDM Vol.3A §6.8.3). POPF or IRET clearing TF still traps.
+   */
+  private traceStep(): StopReason {
+    const cpu = this.cpu;
+    const before = cpu.flags;
+    let block: Block;
+    try {
+      block = this.blockAtRip();
+    } catch (e) {
+      if (!isCpuFault(e)) throw e;
+      return this.fault(e);
+    }
+    if (block.breakpoint) {
+      const r = this.atBreakpoint(block);
+      if (r !== null) return r;
+    }
+    const i = block.insns[0];
+    this.running = block;
+    cpu.ripLo = i.nextLo;
+    cpu.ripHi = i.nextHi;
+    try {
+      i.fn(cpu, i);
+    } catch (e) {
+      if (!isCpuFault(e)) throw e;
+      return this.blockFaulted(block, 0, e);
+    }
+    this.running = null;
+    if (cpu.attention !== 0) this.retiredWithAttention(block, 1);
+    cpu.icount += 1;
+    if ((before & FLAG_RF) !== 0) cpu.flags &= ~FLAG_RF;
+    if ((before & FLAG_TF) !== 0) {
+      const name = i.form.name;
+      const shadow = (cpu.attention & ATTN_SHADOW) !== 0 && name !== 'sti';
+      const loadsFlags = name.startsWith('popf') || name.startsWith('iret');
+      if (!shadow && ((cpu.flags & FLAG_TF) !== 0 || loadsFlags)) {
+        // One #DB reports the trap and an instruction breakpoint met by the next instruction at once
+        // (SDM Vol.3B §17.3: a debug exception may report several conditions; QEMU does so): B0–B3 for
+        // it with BS. The breakpoint's fault itself still comes on return unless the handler sets RF.
+        const linLo = cpu.long64 ? cpu.ripLo : (cpu.segBaseLo[Seg.CS] + cpu.ripLo) | 0;
+        const linHi = cpu.long64 ? cpu.ripHi : 0;
+        cpu.drLo[6] = (cpu.drLo[6] & ~0xf) | this.instructionBreakpointHits(linLo, linHi) | DR6_BS;
+        return this.fault(pendingFault(Vector.DB, -1, 'single-step trap (EFLAGS.TF)'));
+      }
+    }
+    if ((cpu.flags & TRACE_FLAGS) !== 0) cpu.attention |= ATTN_TRACE;
+    return StopReason.None;
+  }
+
   /** Executes one instruction (or delivers the fault it raises). */
   step(): StopReason {
     return this.run(1);
@@ -361,6 +504,7 @@ export class Executor {
       }
     }
     if (a & ATTN_SHADOW) this.shadowAt = cpu.icount;
+    if (a & ATTN_TRACE) this.syncGuestBreakpoints();
     if (a & ATTN_STOP && this.stopRequested) return this.takeStop();
     const p = this.platform;
     let look = (a & (ATTN_IRQ | ATTN_HALT | ATTN_SHADOW)) !== 0;
@@ -479,7 +623,10 @@ export class Executor {
     return this.cache.lookup(physical, cpu.ripLo, cpu.ripHi, csBase, cpu.codeSize) ?? this.build(physical, linLo, linHi, csBase);
   }
 
-  /** Decodes a block: up to a branch, an instruction that changes decoding, MAX_BLOCK or a page end. */
+  /**
+   * Decodes a block: up to a branch other than Jcc, an instruction that changes decoding, MAX_BLOCK or a
+   * page end. Jcc continues the block with the next instruction (left at run time when taken).
+   */
   private build(physical: number, linLo: number, linHi: number, csBase: number): Block {
     const cpu = this.cpu;
     const insns: Insn[] = [];
@@ -487,10 +634,10 @@ export class Executor {
     let ripLo = cpu.ripLo, ripHi = cpu.ripHi;
     let lo = linLo, hi = linHi;
     const size = cpu.codeSize;
-    const checkBreakpoints = this.breakpoints.size !== 0;
+    const checkBreakpoints = this.breakpoints.size !== 0 || this.guestBreakpoints.size !== 0;
     for (;;) {
       // A breakpoint address starts a block of its own, so the run loop checks once per block.
-      if (checkBreakpoints && this.breakpoints.has(`${hi}:${lo}`) && insns.length !== 0) break;
+      if (checkBreakpoints && insns.length !== 0 && this.isBreakpoint(lo, hi)) break;
       const i = new Insn(udHandler, BAD);
       this.fetchLo = lo;
       this.fetchHi = hi;
@@ -527,7 +674,12 @@ export class Executor {
         const nlo = (lo + inPage) | 0;
         spans.push(cpu.mem.fetchPhysical(nlo, (nlo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi), len - inPage);
       }
-      if (i.form.branch || i.form.stop || i.fn === udHandler || i.fn === tooLongHandler || insns.length >= MAX_BLOCK) break;
+      // A forward conditional branch does not end the block: decoding goes on along its fall-through path,
+      // and the block is left there when it is taken (fewer, longer blocks in branchy compiled code). A
+      // backward one, mostly a loop's taken back edge, ends it as other branches do.
+      const forward = i.targetHi !== i.nextHi ? (i.targetHi >>> 0) > (i.nextHi >>> 0) : (i.targetLo >>> 0) > (i.nextLo >>> 0);
+      const fallThrough = i.form.branch && forward && i.form.name.startsWith('jcc_');
+      if ((i.form.branch && !fallThrough) || i.form.stop || i.fn === udHandler || i.fn === tooLongHandler || insns.length >= MAX_BLOCK) break;
       const nextLo = size === CodeSize.Bits64 ? i.nextLo : (csBase + i.nextLo) | 0;
       const nextHi = size === CodeSize.Bits64 ? i.nextHi : 0;
       if ((nextLo & ~0xfff) !== (lo & ~0xfff) || nextHi !== hi) break; // next instruction on another page
@@ -540,10 +692,16 @@ export class Executor {
     const b = new Block(insns, physical, cpu.ripLo, cpu.ripHi, csBase, size);
     this.codeSizes.set(physical, size);
     this.frameCodeSizes.set(Math.floor(physical / PAGE_SIZE), size);
-    b.breakpoint = checkBreakpoints && this.breakpoints.has(`${linHi}:${linLo}`);
+    b.breakpoint = checkBreakpoints && this.isBreakpoint(linLo, linHi);
     this.cache.add(b, spans);
     for (let k = 0; k < spans.length; k += 2) this.protect(spans[k]);
     return b;
+  }
+
+  /** A debugger or guest execution breakpoint is set at this linear address. */
+  private isBreakpoint(lo: number, hi: number): boolean {
+    const key = `${hi}:${lo}`;
+    return this.breakpoints.has(key) || this.guestBreakpoints.has(key);
   }
 
   /** Routes writes to a frame that now holds code through the slow path, which invalidates. */

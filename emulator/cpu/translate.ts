@@ -22,6 +22,7 @@ export const blockFault = { pos: 0 };
  *   at it, so it is stored only before the others and before the last instruction, and when the block
  *   leaves early for cpu.attention after an RIP_FREE instruction.
  * - cpu.attention is checked after every instruction (self-modifying code, STI/MOV SS shadows …).
+ * - A Jcc before the last instruction leaves the block when taken, as in the interpreter loop.
  * - A fault leaves the index of the faulting instruction in blockFault.pos; the caller restores RIP
  *   and the instruction count from it as for the interpreter.
  */
@@ -37,6 +38,8 @@ export function translate(b: Block): BlockFn {
     if (!free) body.push(`cpu.ripLo = ${i.nextLo}; cpu.ripHi = ${i.nextHi};`);
     body.push(`f${k}(cpu, i${k});`);
     if (last) body.push(`return ${n};`);
+    // A Jcc inside the block (Executor.build): taken, it leaves the block (RIP is no longer the next one).
+    else if (i.form.branch) body.push(`if (cpu.attention !== 0 || cpu.ripLo !== ${i.nextLo} || cpu.ripHi !== ${i.nextHi}) return ${k + 1};`);
     else if (free) body.push(`if (cpu.attention !== 0) { cpu.ripLo = ${i.nextLo}; cpu.ripHi = ${i.nextHi}; return ${k + 1}; }`);
     else body.push(`if (cpu.attention !== 0) return ${k + 1};`);
   }

@@ -1,5 +1,6 @@
 // tss.ts: the task-state segment — inner-level stacks for privilege changes (SDM Vol.3A §7.2.1, §7.7)
-// and the 32-bit task switch of JMP/CALL/IRET/interrupts through task gates and TSS descriptors (§7.3).
+// and the task switch of JMP/CALL/IRET/interrupts through task gates and TSS descriptors (§7.3), to and
+// from 32-bit and 16-bit (80286-format, §7.6) TSSs.
 import { Vector, raise } from './fault';
 import { materialize } from './flags';
 import { LazyOp } from './lazyOp';
@@ -8,7 +9,7 @@ import {
   ATTR_P, ATTR_S, SYS_LDT, TYPE_CODE, TYPE_CONFORMING, TYPE_READABLE, TYPE_WRITABLE,
   desc, markAccessed, setCache, setCpl, setNull, tryReadDescriptor,
 } from './segment';
-import { ATTN_IRQ, ATTN_MODE, Cpu, Seg } from './state';
+import { ATTN_IRQ, ATTN_MODE, ATTN_TRACE, Cpu, Seg } from './state';
 
 const CR0_TS = 1 << 3;
 export const FLAG_NT = 1 << 14;
@@ -65,23 +66,46 @@ const image = new Int32Array(26);
 
 /** Offsets in a 32-bit TSS (SDM Vol.3A §7.2.1, Figure 7-2). */
 const T_LINK = 0x00, T_CR3 = 0x1c, T_EIP = 0x20, T_EFLAGS = 0x24, T_EAX = 0x28, T_ES = 0x48, T_LDT = 0x60;
+/** Offsets in a 16-bit TSS (SDM Vol.3A §7.6, Figure 7-10): IP, FLAGS, AX…DI, ES CS SS DS, LDT; 2BH bytes. */
+const T16_IP = 0x0e, T16_FLAGS = 0x10, T16_AX = 0x12, T16_ES = 0x22, T16_LDT = 0x2a;
+
+/**
+ * Reads a 16-bit TSS into `image` at the 32-bit TSS's positions (FS and GS null, as QEMU loads them: the
+ * format has none). SDM §7.6: loading the general-purpose registers from a 16-bit TSS modifies their upper
+ * 16 bits without defining them; as QEMU does, they become FFFFH. FLAGS is a 16-bit value here.
+ */
+function readTss16(cpu: Cpu, base: number): void {
+  const m = cpu.mem;
+  image[T_LINK >> 2] = m.read16(base, 0);
+  image[T_EIP >> 2] = m.read16((base + T16_IP) | 0, 0);
+  image[T_EFLAGS >> 2] = m.read16((base + T16_FLAGS) | 0, 0);
+  for (let r = 0; r < 8; r++) image[(T_EAX >> 2) + r] = m.read16((base + T16_AX + 2 * r) | 0, 0) | (0xffff0000 | 0);
+  for (let s = 0; s < 6; s++) image[(T_ES >> 2) + s] = s < 4 ? m.read16((base + T16_ES + 2 * s) | 0, 0) : 0;
+  image[T_LDT >> 2] = m.read16((base + T16_LDT) | 0, 0);
+}
 
 /**
  * Switches to the task whose TSS descriptor (GDT selector `selector`) is in `desc`, the caller having
  * checked its type, busy bit, DPL and presence as its instruction requires (SDM Vol.3A §7.3 steps 1–3).
- * `eip` is the EIP saved for the old task (the next instruction, or the faulting one). Only 32-bit TSSs
- * are switched to; a 16-bit TSS raises #TS (not emulated). Faults while loading the new task's segments
+ * `eip` is the EIP saved for the old task (the next instruction, or the faulting one). Either TSS may be
+ * 32-bit or 16-bit (SDM Vol.3A §7.6: a 16-bit TSS holds the low 16 bits of IP, FLAGS and the registers;
+ * no CR3, FS, GS or I/O map). Faults while loading the new task's segments
  * are raised in the new task's context (SDM Vol.3A §7.3 step 12, Table 7-1).
  */
 export function taskSwitch(cpu: Cpu, selector: number, kind: TaskSwitch, ext: number, eip: number): void {
   const newBase = desc.baseLo, newLimit = desc.limit >>> 0, newAttr = desc.attr;
   const newAddrLo = desc.addrLo, newAddrHi = desc.addrHi;
   const sel = selector & 0xfffc;
-  if ((newAttr & 8) === 0) raise(Vector.TS, sel | ext, 'task switch to a 16-bit TSS is not emulated');
-  // Step 3: a 32-bit TSS must be at least 67H bytes long (SDM Vol.3A §7.2.2).
-  if (newLimit < 0x67) raise(Vector.TS, sel | ext, 'new TSS limit below 67H');
+  const new32 = (newAttr & 8) !== 0;
+  // Step 3: a 32-bit TSS must be at least 67H bytes long, a 16-bit one 2BH (SDM Vol.3A §7.2.2, Vol.2 JMP
+  // "TASK-STATE-SEGMENT": #TS(TSS selector) when the limit is smaller).
+  if (newLimit < (new32 ? 0x67 : 0x2b)) raise(Vector.TS, sel | ext, new32 ? 'new TSS limit below 67H' : 'new 16-bit TSS limit below 2BH');
   const m = cpu.mem;
-  for (let k = 0; k < 26; k++) image[k] = m.read32((newBase + 4 * k) | 0, 0);
+  if (new32) {
+    for (let k = 0; k < 26; k++) image[k] = m.read32((newBase + 4 * k) | 0, 0);
+  } else {
+    readTss16(cpu, newBase);
+  }
   image[T_LDT >> 2] &= 0xffff;
 
   // Step 4–6: busy bit of the old task, NT in the saved image, the old task's state.
@@ -91,13 +115,22 @@ export function taskSwitch(cpu: Cpu, selector: number, kind: TaskSwitch, ext: nu
   let oldFlags = cpu.flags;
   if (kind === TaskSwitch.Iret) oldFlags &= ~FLAG_NT;
   if (kind === TaskSwitch.Jmp || kind === TaskSwitch.Iret) setBusy(cpu, oldSel, false);
-  m.write32((oldBase + T_EIP) | 0, 0, eip);
-  m.write32((oldBase + T_EFLAGS) | 0, 0, oldFlags);
-  for (let r = 0; r < 8; r++) m.write32((oldBase + T_EAX + 4 * r) | 0, 0, cpu.lo[r]);
-  for (let s = 0; s < 6; s++) m.write16((oldBase + T_ES + 4 * s) | 0, 0, cpu.segSel[s]);
+  if (tss32(cpu)) {
+    m.write32((oldBase + T_EIP) | 0, 0, eip);
+    m.write32((oldBase + T_EFLAGS) | 0, 0, oldFlags);
+    for (let r = 0; r < 8; r++) m.write32((oldBase + T_EAX + 4 * r) | 0, 0, cpu.lo[r]);
+    for (let s = 0; s < 6; s++) m.write16((oldBase + T_ES + 4 * s) | 0, 0, cpu.segSel[s]);
+  } else {
+    // SDM §7.6: the upper 16 bits of EIP, EFLAGS and the registers are lost; FS and GS are not saved.
+    m.write16((oldBase + T16_IP) | 0, 0, eip & 0xffff);
+    m.write16((oldBase + T16_FLAGS) | 0, 0, oldFlags & 0xffff);
+    for (let r = 0; r < 8; r++) m.write16((oldBase + T16_AX + 2 * r) | 0, 0, cpu.lo[r] & 0xffff);
+    for (let s = 0; s < 4; s++) m.write16((oldBase + T16_ES + 2 * s) | 0, 0, cpu.segSel[s]);
+  }
 
-  // Steps 7–11: NT and back link for nested tasks, the busy bit, TR, CR0.TS.
-  let flags = image[T_EFLAGS >> 2] | 2;
+  // Steps 7–11: NT and back link for nested tasks, the busy bit, TR, CR0.TS. A 16-bit TSS loads FLAGS
+  // only: EFLAGS bits 31:16 keep their values (as QEMU does).
+  let flags = (new32 ? image[T_EFLAGS >> 2] : (oldFlags & ~0xffff) | image[T_EFLAGS >> 2]) | 2;
   if (kind === TaskSwitch.Call || kind === TaskSwitch.Interrupt) {
     flags |= FLAG_NT;
     m.write16((newBase + T_LINK) | 0, 0, oldSel);
@@ -111,9 +144,16 @@ export function taskSwitch(cpu: Cpu, selector: number, kind: TaskSwitch, ext: nu
   cpu.segLimit[Seg.TR] = newLimit;
   cpu.segAttr[Seg.TR] = newAttr | 2;
   cpu.cr0 |= CR0_TS;
+  // DR7 L0–L3 (bits 0, 2, 4, 6) are task-local breakpoint enables: cleared on every task switch (SDM
+  // Vol.3B §17.2.4); the run loop re-reads the breakpoints (ATTN_TRACE).
+  if ((cpu.drLo[7] & 0x55) !== 0) {
+    cpu.drLo[7] &= ~0x55;
+    cpu.attention |= ATTN_TRACE;
+  }
 
-  // Step 12: the new task's state. CR3 only with paging on (SDM Vol.3A §7.2.1, CR3 field).
-  if ((cpu.cr0 & CR0_PG) !== 0) {
+  // Step 12: the new task's state. CR3 only with paging on (SDM Vol.3A §7.2.1, CR3 field), and never
+  // from a 16-bit TSS, which has no CR3 field (§7.6: the previous task's page tables stay in use).
+  if (new32 && (cpu.cr0 & CR0_PG) !== 0) {
     cpu.cr3Lo = image[T_CR3 >> 2];
     cpu.cr3Hi = 0;
     m.setPagingState(cpu, true);

@@ -27,6 +27,10 @@ const PROGRAMS: Program[] = [
   { name: 'idt32', what: 'IDT delivery in 32-bit protected mode: interrupt gate, trap gate, #DE', status: 1, stop: 'stop' },
   { name: 'triple', what: '#NP while delivering #GP -> #DF; then a fault with no #DF handler -> shutdown', status: 0, stop: 'triple-fault' },
   { name: 'high', what: 'code executing at linear addresses above 4 GiB', status: 1, stop: 'stop' },
+  { name: 'iopb', what: 'the TSS I/O permission bit map: ring 3 with IOPL 0 and 3, virtual-8086 mode; INT n vs INT3 in virtual-8086 mode with IOPL 0', status: 1, stop: 'stop' },
+  { name: 'tss16', what: 'CALL to a 16-bit TSS and IRET back (nested task), twice', status: 1, stop: 'stop' },
+  { name: 'debug64', what: 'single-step traps and a DR0 instruction breakpoint in 64-bit mode', status: 1, stop: 'stop' },
+  { name: 'debug', what: 'single-step traps (TF) and DR0-DR3 instruction breakpoints', status: 1, stop: 'stop' },
 ];
 
 /**
@@ -37,7 +41,7 @@ const PROGRAMS: Program[] = [
 /** The line the 64-bit handler prints for #GP(0) raised in ring 0. */
 const GP64 = 'exception vec=000000000000000d err=0000000000000000 cs=0000000000000018\n';
 
-const PASSING_ON_OURS = new Set<string>(['gdt32', 'long5', 'gp', 'pf', 'idt32', 'triple', 'high']);
+const PASSING_ON_OURS = new Set<string>(['gdt32', 'long5', 'gp', 'pf', 'idt32', 'triple', 'high', 'debug', 'iopb', 'tss16', 'debug64']);
 
 /**
  * Known QEMU (TCG) deviations from the SDM that a program hits, by program name: the .expected file holds

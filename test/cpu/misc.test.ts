@@ -141,13 +141,50 @@ test('REP INSB and REP OUTSW move data between ports and ES:DI / DS:SI', () => {
   assert.equal(regStr(m, Reg.RSI), '9002');
 });
 
-test('IN at CPL 3 with IOPL 0 raises #GP(0) (SDM Vol.1 §19.5.1)', () => {
-  const m = machine(32, [0xe4, 0x60]);
+/**
+ * Ring 3 with IOPL 0 and TR on a 32-bit TSS at 0x3000 whose I/O permission bit map starts at offset 0x68
+ * (SDM Vol.1 §19.5.2: map base at TSS byte 102) and covers ports up to 0x7F: ports 0x60-0x67 have bits
+ * `bits60`, the rest 1s. The TSS limit ends with the map (0x68 + 15).
+ */
+function ring3Io(code: number[], bits60: number, tssType = 0xb): Machine {
+  const m = machine(32, code);
   m.cpu.segSel[Seg.CS] = 0x13;
+  m.cpu.segBaseLo[Seg.TR] = 0x3000;
+  m.cpu.segLimit[Seg.TR] = 0x68 + 15;
+  m.cpu.segAttr[Seg.TR] = 0x80 | tssType;
+  const map = new Uint8Array(16).fill(0xff);
+  map[0x60 >> 3] = bits60;
+  m.phys.writeBytes(0x3000 + 102, Uint8Array.from([0x68, 0]));
+  m.phys.writeBytes(0x3068, map);
   m.stateChanged();
   m.io = new FakePorts();
+  return m;
+}
+
+test('IN at CPL 3 with IOPL 0 and the port\'s bit set in the I/O permission bit map raises #GP(0) (SDM Vol.1 §19.5.2)', () => {
+  const m = ring3Io([0xe4, 0x60], 0x01);
   assert.equal(m.run({ maxInstructions: 10 }), StopReason.Exception);
   assert.equal(m.exec.lastException?.vector, 13);
+  assert.equal(m.exec.lastException?.errorCode, 0);
+});
+
+test('IN/OUT at CPL 3 with IOPL 0 run when every bit of the ports they touch is 0 (SDM Vol.1 §19.5.2)', () => {
+  // in al,0x62; in eax,0x64 (0x64-0x67); out 0x61,al; hlt (#GP at CPL 3: the run stops there)
+  const m = ring3Io([0xe4, 0x62, 0xe5, 0x64, 0xe6, 0x61, 0xf4], 0x01);
+  const io = new FakePorts();
+  m.io = io;
+  assert.equal(m.run({ maxInstructions: 10 }), StopReason.Exception);
+  assert.deepEqual(io.log, ['in 62/1', 'in 64/4', 'out 61/1=45']);
+  assert.equal(m.cpu.ripLo, ORG + 6, 'HLT faulted, not an I/O instruction');
+});
+
+test('A dword IN whose last port\'s bit is 1 raises #GP(0); so does a 16-bit TSS, which has no map (SDM Vol.1 §19.5.2)', () => {
+  const m = ring3Io([0xe5, 0x64], 0x7f); // ports 0x64-0x67: 0x67's bit is 1 (bit 7 of 0x7f is 0, 0x66's is 1)
+  assert.equal(m.run({ maxInstructions: 10 }), StopReason.Exception);
+  assert.equal(m.exec.lastException?.vector, 13);
+  const t = ring3Io([0xe4, 0x62], 0x00, 0x3);
+  assert.equal(t.run({ maxInstructions: 10 }), StopReason.Exception);
+  assert.equal(t.exec.lastException?.vector, 13);
 });
 
 test('INT n in real mode pushes FLAGS, CS, IP of the next instruction and loads CS:IP from the IVT (SDM Vol.3A §21.1.4)', () => {

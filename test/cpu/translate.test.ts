@@ -59,3 +59,22 @@ test('a store into the running translated block takes effect at the next instruc
   assert.equal(m.cpu.ripLo, 0x1000);
   assert.equal(m.cpu.icount, 6 * n);
 });
+
+test('a Jcc inside a translated block leaves it when taken, with exact counts either way', () => {
+  const m = flatMachine(64);
+  // 1000: test cl, 1 | 1003: jz 1008 | 1005: inc rdx | 1008: inc rcx | 100b: cmp rcx, 1000 | 1012: jne 1000 | 1014: hlt
+  // The block at 1000 goes on past the jz (Executor.build), so an even RCX leaves it after two instructions.
+  m.load(0x1000, Uint8Array.from(Buffer.from('f6c101740348ffc248ffc14881f9e803000075ecf4', 'hex')));
+  m.cpu.lo[1] = 0;
+  m.cpu.lo[2] = 0;
+  m.cpu.ripLo = 0x1000;
+  m.stateChanged();
+  // 500 even iterations of 5 instructions, 500 odd ones of 6.
+  const budget = 500 * 5 + 250 * 6 + 3;
+  assert.equal(m.run({ maxInstructions: budget }), StopReason.Limit);
+  assert.equal(m.cpu.icount, budget);
+  assert.equal(m.run({ maxInstructions: 1_000_000 }), StopReason.Halt);
+  assert.equal(m.cpu.lo[1], 1000);
+  assert.equal(m.cpu.lo[2], 500, 'odd values of RCX below 1000');
+  assert.equal(m.cpu.icount, 500 * 5 + 500 * 6 + 1);
+});

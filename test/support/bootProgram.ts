@@ -12,6 +12,8 @@ import { VECTOR_NAMES } from '../../emulator/cpu/fault';
 import { IoBus } from '../../emulator/devices/ioBus';
 import { DebugConsole, DEBUG_CONSOLE_PORT } from '../../emulator/devices/debugConsole';
 import { ExitPort, EXIT_PORT } from '../../emulator/devices/exitPort';
+import { bootProgram } from '../../emulator/loaders/boot';
+import { CpuFeatures } from '../../emulator/cpu/features';
 
 /** Where the programs are linked (and where QEMU's Multiboot loader puts them). */
 export const LOAD_ADDRESS = 0x100000;
@@ -181,4 +183,49 @@ export function runBootElf(elf: Uint8Array, maxInstructions = 20_000_000): BootR
     exception = `${VECTOR_NAMES[x.vector] ?? `vector ${x.vector}`} at ${x.ripHi ? `${(x.ripHi >>> 0).toString(16)}:` : ''}${(x.ripLo >>> 0).toString(16)}: ${x.detail}`;
   }
   return { console: out, exitCode, stop, exception, instructions: cpu.icount - icount0 };
+}
+
+/**
+ * Assembles test/boot/<name>.S, a boot sector (`.code16` at 0000:7C00), into the raw disk image a BIOS
+ * boots: `as --32`, then `ld -Ttext 0x7c00 --oformat binary`. The source ends with the 55 AA signature.
+ */
+export function buildBootSector(name: string): Uint8Array {
+  const dir = bootDir();
+  const work = mkdtempSync(join(tmpdir(), 'trampoline-boot-'));
+  try {
+    const obj = join(work, `${name}.o`);
+    const bin = join(work, `${name}.bin`);
+    run('as', ['--32', '-I', dir, '-o', obj, join(dir, `${name}.S`)]);
+    run('ld', ['-m', 'elf_i386', '-Ttext', '0x7c00', '--oformat', 'binary', '-o', bin, obj]);
+    const image = new Uint8Array(readFileSync(bin));
+    if (image.length !== 512 || image[510] !== 0x55 || image[511] !== 0xaa) throw new Error(`${name}.S: not a 512-byte boot sector ending in 55 AA (${image.length} bytes)`);
+    return image;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Boots a disk image on our Machine as `--boot real` does (the built-in BIOS loads sector 0 at 0000:7C00
+ * with DL = 80h), collecting port 0xE9/COM1 output and the port-0xF4 exit status ((V << 1) | 1).
+ */
+export function runBootSector(image: Uint8Array, maxInstructions = 20_000_000): BootResult {
+  let out = '';
+  const booted = bootProgram({
+    file: 'bootsector.img', bytes: image, boot: 'real', load: null, entry: null, features: new CpuFeatures(),
+    paging: 4, memory: BOOT_MEMORY, cmdline: null, initrd: [], disk: null,
+    output: (b) => { out += String.fromCharCode(b); }, input: () => -1,
+  });
+  const m = booted.machine;
+  const icount0 = m.cpu.icount;
+  let stop: string;
+  try {
+    stop = m.run({ maxInstructions });
+  } catch (e) {
+    stop = `internal error: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  const x = m.exec.lastException;
+  const exception = (stop === 'triple-fault' || stop === 'exception') && x !== null
+    ? `${VECTOR_NAMES[x.vector] ?? `vector ${x.vector}`} at ${(x.ripLo >>> 0).toString(16)}: ${x.detail}` : null;
+  return { console: out, exitCode: stop === 'exit' ? m.exitCode : null, stop, exception, instructions: m.cpu.icount - icount0 };
 }

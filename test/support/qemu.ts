@@ -50,3 +50,23 @@ export function runOnQemu(elf: Uint8Array, timeoutMs = 10_000): QemuResult {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/** Boots a raw disk image (a boot sector) with QEMU's BIOS (SeaBIOS), which loads it at 0000:7C00. */
+export function runBootSectorOnQemu(image: Uint8Array, timeoutMs = 10_000): QemuResult {
+  const work = mkdtempSync(join(tmpdir(), 'trampoline-qemu-'));
+  try {
+    const file = join(work, 'disk.img');
+    writeFileSync(file, image);
+    const r = spawnSync(QEMU, [
+      '-drive', `format=raw,file=${file}`,
+      '-device', 'isa-debug-exit,iobase=0xf4,iosize=4',
+      '-debugcon', 'stdio',
+      '-display', 'none', '-no-reboot', '-nodefaults', '-serial', 'none',
+      '-m', '256M', '-cpu', QEMU_CPU, '-accel', 'tcg',
+    ], { timeout: timeoutMs, encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'] });
+    const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+    return { console: r.stdout ?? '', exitCode: timedOut ? null : r.status, timedOut, stderr: r.stderr ?? '' };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

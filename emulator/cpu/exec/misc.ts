@@ -5,8 +5,9 @@ import { Access, linear, linearOf, readLinear, setReg8, setReg32, setRegSized } 
 import { of } from '../flags';
 import { Vector, raise } from '../fault';
 import type { Handler, Insn } from '../insn';
-import { softwareInterrupt } from '../interrupts';
-import { CR0_PE } from '../modes';
+import { SoftInt, softwareInterrupt } from '../interrupts';
+import { CR0_PE, EFLAGS_VM } from '../modes';
+import { CR4_PVI, CR4_VME } from '../controlRegs';
 import { ATTN_HALT, ATTN_SHADOW, Cpu, Reg, Seg } from '../state';
 import { FLAG_IF } from '../../isa/form';
 
@@ -19,18 +20,33 @@ function iopl(cpu: Cpu): number {
 }
 
 /**
- * I/O sensitivity (SDM Vol.1 §19.5.1–19.5.2): real mode always may; protected mode when CPL <= IOPL.
- * The TSS I/O permission bitmap (consulted when CPL > IOPL, and always in virtual-8086 mode) is not
- * implemented yet, so those accesses raise #GP(0).
+ * The I/O permission checks of IN, OUT, INS and OUTS (SDM Vol.1 §19.5.1–19.5.2, Vol.3A §20.2.8.1):
+ * real mode always may; protected mode when CPL <= IOPL; otherwise — and always in virtual-8086 mode —
+ * the bits for ports `port` .. `port + bytes - 1` in the TSS's I/O permission bit map must all be 0,
+ * else #GP(0). The map starts at the 16-bit offset at TSS byte 102 (32-bit and 64-bit TSS, Vol.3A
+ * Figures 8-2 and 8-11); the processor reads the two bytes holding the first port's bit, and any byte
+ * read beyond the TSS limit means #GP(0) (§19.5.2: "…treated as if they were set"). A 16-bit TSS has no
+ * map (#GP(0)). As QEMU does, a TSS limit below 103 (no map base field) is #GP(0) too.
  */
-export function checkIo(cpu: Cpu): void {
-  if ((cpu.cr0 & CR0_PE) !== 0 && cpu.cpl > iopl(cpu)) raise(Vector.GP, 0, 'I/O with CPL > IOPL (I/O permission bitmap not implemented)');
+export function checkIo(cpu: Cpu, port: number, bytes: number): void {
+  if ((cpu.cr0 & CR0_PE) === 0) return;
+  if ((cpu.flags & EFLAGS_VM) === 0 && cpu.cpl <= iopl(cpu)) return;
+  const type = cpu.segAttr[Seg.TR] & 0xf;
+  const limit = cpu.segLimit[Seg.TR] >>> 0;
+  if ((type !== 9 && type !== 11) || limit < 103) raise(Vector.GP, 0, 'I/O with CPL > IOPL and no I/O permission bit map (TSS not 32/64-bit, or limit < 103)');
+  const baseLo = cpu.segBaseLo[Seg.TR], baseHi = cpu.segBaseHi[Seg.TR];
+  const mapBase = cpu.mem.readSystem((baseLo + 102) | 0, (baseLo >>> 0) + 102 > 0xffffffff ? (baseHi + 1) | 0 : baseHi, 2);
+  const at = mapBase + (port >>> 3);
+  if (at + 1 > limit) raise(Vector.GP, 0, `I/O port 0x${port.toString(16)}: its I/O permission bits lie beyond the TSS limit`);
+  const bitsLo = (baseLo + at) | 0;
+  const bits = cpu.mem.readSystem(bitsLo, (baseLo >>> 0) + at > 0xffffffff ? (baseHi + 1) | 0 : baseHi, 2);
+  if (((bits >>> (port & 7)) & ((1 << bytes) - 1)) !== 0) raise(Vector.GP, 0, `I/O port 0x${port.toString(16)} denied by the TSS I/O permission bit map`);
 }
 
 function inHandler(bytes: number, dx: boolean): Handler {
   return (cpu, i) => {
-    checkIo(cpu);
     const port = dx ? cpu.lo[Reg.RDX] & 0xffff : i.immLo & 0xff;
+    checkIo(cpu, port, bytes);
     const v = cpu.io.in(port, bytes);
     if (bytes === 1) setReg8(cpu, Reg.RAX, v);
     else setRegSized(cpu, Reg.RAX, bytes * 8, v | 0, 0);
@@ -40,8 +56,8 @@ function inHandler(bytes: number, dx: boolean): Handler {
 function outHandler(bytes: number, dx: boolean): Handler {
   const mask = bytes === 4 ? -1 : bytes === 2 ? 0xffff : 0xff;
   return (cpu, i) => {
-    checkIo(cpu);
     const port = dx ? cpu.lo[Reg.RDX] & 0xffff : i.immLo & 0xff;
+    checkIo(cpu, port, bytes);
     cpu.io.out(port, bytes, bytes === 4 ? cpu.lo[Reg.RAX] >>> 0 : cpu.lo[Reg.RAX] & mask);
   };
 }
@@ -163,14 +179,14 @@ function rdtsc(cpu: Cpu, i: Insn): void {
 }
 
 /** INT n, INT3, INTO, INT1: the return address is the next instruction (SDM Vol.2 INT n). */
-function interrupt(cpu: Cpu, vector: number, i: Insn): void {
-  const why = softwareInterrupt(cpu, vector, i.nextLo, i.nextHi, false);
+function interrupt(cpu: Cpu, vector: number, i: Insn, kind: SoftInt): void {
+  const why = softwareInterrupt(cpu, vector, i.nextLo, i.nextHi, kind);
   if (why !== null) raise(Vector.GP, vector * 8 + 2, why);
 }
 
 /** INT1 (ICEBP): like a hardware #DB — no gate DPL check, EXT = 1 in error codes (SDM Vol.2 INT n). */
 function int1(cpu: Cpu, i: Insn): void {
-  const why = softwareInterrupt(cpu, 1, i.nextLo, i.nextHi, true);
+  const why = softwareInterrupt(cpu, 1, i.nextLo, i.nextHi, SoftInt.Int1);
   if (why !== null) raise(Vector.GP, 1 * 8 + 2 + 1, why);
 }
 
@@ -204,14 +220,40 @@ function wait(cpu: Cpu): void {
   if ((cpu.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) raise(Vector.NM, 0, 'WAIT with CR0.TS and CR0.MP set');
 }
 
-/** CLI/STI (SDM Vol.2 CLI, STI): CPL <= IOPL in protected mode, else #GP(0) (VME/PVI not modelled). */
-function cli(cpu: Cpu): void {
-  if ((cpu.cr0 & CR0_PE) !== 0 && cpu.cpl > iopl(cpu)) raise(Vector.GP, 0, 'CLI with CPL > IOPL');
-  cpu.flags &= ~FLAG_IF;
+const FLAG_VIF = 1 << 19;
+const FLAG_VIP = 1 << 20;
+
+/**
+ * Whether CLI/STI act on VIF rather than IF or fault (SDM Vol.2 CLI, STI Operation; Vol.3A §20.3, §20.4):
+ * 1 — IF (real mode; protected mode with CPL <= IOPL; virtual-8086 mode with IOPL = 3); 0 — VIF
+ * (virtual-8086 mode with IOPL < 3 and CR4.VME; protected mode at CPL 3 with IOPL < 3 and CR4.PVI);
+ * anything else is #GP(0).
+ */
+function touchesIf(cpu: Cpu, what: string): boolean {
+  if ((cpu.cr0 & CR0_PE) === 0) return true;
+  if ((cpu.flags & EFLAGS_VM) !== 0) {
+    if (iopl(cpu) === 3) return true;
+    if ((cpu.cr4 & CR4_VME) !== 0) return false;
+    raise(Vector.GP, 0, `${what} in virtual-8086 mode with IOPL < 3 and CR4.VME = 0`);
+  }
+  if (cpu.cpl <= iopl(cpu)) return true;
+  if (cpu.cpl === 3 && (cpu.cr4 & CR4_PVI) !== 0) return false;
+  raise(Vector.GP, 0, `${what} with CPL > IOPL`);
 }
 
+/** CLI (SDM Vol.2 CLI): IF ← 0, or VIF ← 0 under VME/PVI. */
+function cli(cpu: Cpu): void {
+  if (touchesIf(cpu, 'CLI')) cpu.flags &= ~FLAG_IF;
+  else cpu.flags &= ~FLAG_VIF;
+}
+
+/** STI (SDM Vol.2 STI): IF ← 1, or VIF ← 1 under VME/PVI — #GP(0) instead while VIP is set. */
 function sti(cpu: Cpu): void {
-  if ((cpu.cr0 & CR0_PE) !== 0 && cpu.cpl > iopl(cpu)) raise(Vector.GP, 0, 'STI with CPL > IOPL');
+  if (!touchesIf(cpu, 'STI')) {
+    if ((cpu.flags & FLAG_VIP) !== 0) raise(Vector.GP, 0, 'STI with VME/PVI while VIP is set');
+    cpu.flags |= FLAG_VIF;
+    return;
+  }
   // Interrupts stay blocked until after the next instruction when STI sets IF (SDM Vol.2 STI).
   if ((cpu.flags & FLAG_IF) === 0) {
     cpu.flags |= FLAG_IF;
@@ -251,9 +293,9 @@ export const handlers: Record<string, Handler> = {
   hlt,
   cpuid,
   rdtsc,
-  int3: (cpu, i) => interrupt(cpu, 3, i),
-  int_imm8: (cpu, i) => interrupt(cpu, i.immLo & 0xff, i),
-  into: (cpu, i) => { if (of(cpu)) interrupt(cpu, 4, i); },
+  int3: (cpu, i) => interrupt(cpu, 3, i, SoftInt.Int3OrInto),
+  int_imm8: (cpu, i) => interrupt(cpu, i.immLo & 0xff, i, SoftInt.IntN),
+  into: (cpu, i) => { if (of(cpu)) interrupt(cpu, 4, i, SoftInt.Int3OrInto); },
   int1,
   ud2: ud,
   ud0_r32_rm32: ud,

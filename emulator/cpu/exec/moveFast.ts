@@ -4,7 +4,7 @@
 // its own, compiled once at module load from the templates below and picked per decoded instruction by
 // the block builder (SPECIALISE). Each does exactly what the move.ts handler does (SDM Vol.2B MOV).
 import { Access, linear, readLinear, writeLinear } from '../access';
-import { Handler, Insn, RIP_FREE, SPECIALISE } from '../insn';
+import { EaKind, Handler, Insn, RIP_FREE, SPECIALISE } from '../insn';
 import { handlers } from './move';
 
 function compile(name: string, body: string): Handler {
@@ -46,3 +46,38 @@ specialise('mov_rm64_imm32',
 specialise('mov_rm32_imm32',
   'cpu.lo[i.rm] = i.immLo; cpu.hi[i.rm] = 0;',
   `const a = linear(cpu, i, 4, ${Access.Write}); writeLinear(cpu, a, cpu.linHi, 32, i.immLo, 0);`);
+// MOV r/m16, r16 and r/m8, r8: a 16- or 8-bit register destination keeps the other bits.
+specialise('mov_rm16_r16',
+  'cpu.lo[i.rm] = (cpu.lo[i.rm] & ~0xffff) | (cpu.lo[i.reg] & 0xffff);',
+  `const v = cpu.lo[i.reg] & 0xffff; const a = linear(cpu, i, 2, ${Access.Write}); writeLinear(cpu, a, cpu.linHi, 16, v, 0);`);
+specialise('mov_rm8_r8',
+  `const v = i.reg < 16 ? cpu.lo[i.reg] & 0xff : (cpu.lo[i.reg - 16] >> 8) & 0xff;
+if (i.rm < 16) cpu.lo[i.rm] = (cpu.lo[i.rm] & ~0xff) | v; else cpu.lo[i.rm - 16] = (cpu.lo[i.rm - 16] & ~0xff00) | (v << 8);`,
+  `const v = i.reg < 16 ? cpu.lo[i.reg] & 0xff : (cpu.lo[i.reg - 16] >> 8) & 0xff; const a = linear(cpu, i, 1, ${Access.Write}); writeLinear(cpu, a, cpu.linHi, 8, v, 0);`);
+
+// MOVZX r32, r/m16 and r/m8 (SDM Vol.2B MOVZX): zero-extended, bits 63:32 cleared. Byte registers 16–19
+// are AH, CH, DH, BH (access.ts getReg8).
+specialise('movzx_r32_rm16',
+  'cpu.lo[i.reg] = cpu.lo[i.rm] & 0xffff; cpu.hi[i.reg] = 0;',
+  `const a = linear(cpu, i, 2, ${Access.Read}); const v = readLinear(cpu, a, cpu.linHi, 16); cpu.lo[i.reg] = v & 0xffff; cpu.hi[i.reg] = 0;`);
+specialise('movzx_r32_rm8',
+  'const v = i.rm < 16 ? cpu.lo[i.rm] & 0xff : (cpu.lo[i.rm - 16] >> 8) & 0xff; cpu.lo[i.reg] = v; cpu.hi[i.reg] = 0;',
+  `const a = linear(cpu, i, 1, ${Access.Read}); const v = readLinear(cpu, a, cpu.linHi, 8); cpu.lo[i.reg] = v & 0xff; cpu.hi[i.reg] = 0;`);
+
+/**
+ * LEA with a base + displacement address in 64-bit code (EaKind.Base64: SDM Vol.2A LEA, the effective
+ * address without segment base, sized to the operand), as access.ts effectiveAddress computes it; other
+ * address forms keep the generic handler.
+ */
+function specialiseLea(name: string, body: string): void {
+  const generic = handlers[name];
+  if (generic === undefined) return;
+  const b64 = compile(`${name}_base64`, `const s = (cpu.lo[i.base] >>> 0) + (i.dispLo >>> 0);
+const hi = (cpu.hi[i.base] + i.dispHi + (s > 0xffffffff ? 1 : 0)) | 0;
+cpu.linHi = hi;
+${body}`);
+  SPECIALISE.set(generic, (i: Insn) => (i.ea === EaKind.Base64 ? b64 : generic));
+  RIP_FREE.add(generic);
+}
+specialiseLea('lea_r64_m', 'cpu.lo[i.reg] = s | 0; cpu.hi[i.reg] = hi;');
+specialiseLea('lea_r32_m', 'cpu.lo[i.reg] = s | 0; cpu.hi[i.reg] = 0;');

@@ -3,11 +3,12 @@
 // shift-subtract divider on 32-bit halves, so the hot path needs no BigInt.
 import { readRm, setReg16, setReg32, setRegSized } from '../access';
 import { raise, Vector } from '../fault';
-import { materialize } from '../flags';
-import { Handler, Insn } from '../insn';
+import { LazyOp } from '../lazyOp';
+import { Handler, Insn, RIP_FREE, SPECIALISE } from '../insn';
 import { Cpu } from '../state';
-import { FLAG_CF, FLAG_OF, FLAGS_ARITH } from '../../isa/form';
+import { FLAG_CF, FLAG_OF, FLAG_SF, FLAG_ZF, FLAGS_ARITH } from '../../isa/form';
 import { szp } from './shift';
+import { parity } from '../flags';
 
 const TWO32 = 4294967296;
 
@@ -121,7 +122,8 @@ function udiv128by64(n3: number, n2: number, n1: number, n0: number, dLo: number
 
 /** Sets CF = OF = `overflow`, SF/ZF/PF from the (low) result, AF clear (SF, ZF, AF, PF are undefined: SDM MUL/IMUL). */
 function mulFlags(cpu: Cpu, overflow: boolean, size: number, lo: number, hi: number): void {
-  materialize(cpu);
+  // All six arithmetic flags are replaced: the pending lazy ones need not be computed first.
+  cpu.lazyOp = LazyOp.None;
   cpu.flags = (cpu.flags & ~FLAGS_ARITH) | szp(size, lo, hi) | (overflow ? FLAG_CF | FLAG_OF : 0);
 }
 
@@ -293,3 +295,22 @@ for (const size of [16, 32, 64]) {
   handlers[`imul_r${size}_rm${size}_imm${size === 16 ? 16 : 32}`] = imulHandler(size, true);
 }
 
+
+/**
+ * IMUL r32, r/m32 with a register source, specialised (compiled code multiplies in hot loops: the xz
+ * decoder's range coder). Math.imul gives the low 32 bits; the product fits in 32 bits exactly when the
+ * double a·s equals them (a double holds every product that fits, and rounds one that does not to a
+ * value of magnitude ≥ 2^31). Flags as mulFlags: CF = OF = overflow, SF/ZF/PF of the result, AF clear.
+ */
+const imul32Reg = new Function('parity', `return function imul_r32_rm32_reg(cpu, i) {
+  const s = cpu.lo[i.rm], a = cpu.lo[i.reg];
+  const lo = Math.imul(a, s);
+  cpu.lo[i.reg] = lo; cpu.hi[i.reg] = 0;
+  cpu.lazyOp = ${LazyOp.None};
+  cpu.flags = (cpu.flags & ${~FLAGS_ARITH}) | parity(lo) | (lo === 0 ? ${FLAG_ZF} : 0) | (lo < 0 ? ${FLAG_SF} : 0) | (a * s !== lo ? ${FLAG_CF | FLAG_OF} : 0);
+};`)(parity) as Handler;
+RIP_FREE.add(imul32Reg);
+{
+  const generic = handlers.imul_r32_rm32;
+  SPECIALISE.set(generic, (i) => (i.mod === 3 ? imul32Reg : generic));
+}

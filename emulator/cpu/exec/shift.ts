@@ -1,10 +1,11 @@
 // exec/shift.ts: SHL/SAL, SHR, SAR, ROL, ROR, RCL, RCR, SHLD, SHRD (SDM Vol.2 chapter 4), and the 64-bit
 // shift and read-modify-write helpers the other handlers of this group (bit.ts, muldiv.ts) share.
 import { readRm, readRmw, writeRmw } from '../access';
-import { cf, materialize, parity } from '../flags';
-import { Handler, Insn } from '../insn';
+import { cf, parity, setArith } from '../flags';
+import { Handler, Insn, RIP_FREE, SPECIALISE } from '../insn';
+import { LazyOp } from '../lazyOp';
 import { Cpu } from '../state';
-import { FLAG_CF, FLAG_OF, FLAG_SF, FLAG_ZF, FLAGS_ARITH } from '../../isa/form';
+import { FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF, FLAGS_ARITH } from '../../isa/form';
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers.
@@ -52,11 +53,7 @@ export function szp(size: number, lo: number, hi: number): number {
   return f;
 }
 
-/** Replaces the flags in `mask` (the arithmetic ones) with `value`. */
-function putFlags(cpu: Cpu, mask: number, value: number): void {
-  materialize(cpu);
-  cpu.flags = (cpu.flags & ~mask) | (value & mask);
-}
+
 
 // ---------------------------------------------------------------------------------------------
 // SHL/SAL, SHR, SAR, ROL, ROR, RCL, RCR (SDM Vol.2 "RCL/RCR/ROL/ROR", "SAL/SAR/SHL/SHR").
@@ -208,7 +205,7 @@ function shiftHandler(op: ShOp, size: number, kind: Count): Handler {
     }
     // Write first: a fault on the store must leave the flags as they were.
     writeRmw(cpu, i, size, r, rHi);
-    putFlags(cpu, mask, f);
+    setArith(cpu, mask, f);
   };
 }
 
@@ -268,7 +265,7 @@ function doubleShiftHandler(left: boolean, size: number, byCl: boolean): Handler
     }
     writeRmw(cpu, i, size, r, rHi);
     // OF: sign change on a 1-bit shift (undefined for larger counts); AF undefined (left clear).
-    putFlags(cpu, FLAGS_ARITH, szp(size, r, rHi) | carry | (sign ? FLAG_OF : 0));
+    setArith(cpu, FLAGS_ARITH, szp(size, r, rHi) | carry | (sign ? FLAG_OF : 0));
   };
 }
 
@@ -294,3 +291,50 @@ for (const size of [16, 32, 64]) {
   handlers[`shrd_rm${size}_r${size}_cl`] = doubleShiftHandler(false, size, true);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// SHL/SHR/SAR of a 32-bit register, specialised: the hottest shifts of compiled code (the xz decoder of
+// a Linux bzImage runs millions of them). One function literal per (operation, count kind), compiled
+// once at module load and picked per decoded instruction by the block builder (SPECIALISE), so each has
+// its own type feedback and is small enough for V8 to inline into a translated block. Each computes
+// exactly what shiftHandler(op, 32, kind) computes for mod = 11b; memory operands keep the generic one.
+
+const FLAG_BITS = { CF: FLAG_CF, PF: FLAG_PF, ZF: FLAG_ZF, SF: FLAG_SF, OF: FLAG_OF };
+/** SF, ZF, PF of a 32-bit result r, as szp(32, r, 0). */
+const SZP32 = `(parity(r) | (r === 0 ? ${FLAG_BITS.ZF} : 0) | ((r >>> 31) & 1 ? ${FLAG_BITS.SF} : 0))`;
+
+function shift32Source(op: ShOp, kind: Count): string {
+  const count = kind === Count.One ? '1' : kind === Count.Cl ? 'cpu.lo[1] & 31' : 'i.immLo & 31';
+  let body: string;
+  switch (op) {
+    case ShOp.Shl:
+      body = `const r = v << c; const carry = (v >>> (32 - c)) & 1;
+const f = ${SZP32} | carry | (((r >>> 31) & 1) ^ carry ? ${FLAG_OF} : 0);`;
+      break;
+    case ShOp.Shr:
+      body = `const r = v >>> c; const carry = (v >>> (c - 1)) & 1;
+const f = ${SZP32} | carry | ((v >>> 31) & 1 ? ${FLAG_OF} : 0);`;
+      break;
+    default: // Sar
+      body = `const r = v >> c; const carry = (v >> (c - 1)) & 1;
+const f = ${SZP32} | carry;`;
+      break;
+  }
+  return `const c = ${count}; const D = i.rm;
+if (c === 0) { cpu.hi[D] = 0; return; }
+const v = cpu.lo[D];
+${body}
+cpu.lo[D] = r; cpu.hi[D] = 0;
+cpu.lazyOp = ${LazyOp.None}; cpu.flags = (cpu.flags & ${~FLAGS_ARITH}) | f;`;
+}
+
+for (const op of [ShOp.Shl, ShOp.Shr, ShOp.Sar]) {
+  for (const [suffix, kind] of [['1', Count.One], ['cl', Count.Cl], ['imm8', Count.Imm]] as const) {
+    const name = `${NAMES[op]}_rm32_${suffix}`;
+    const generic = handlers[name];
+    const make = new Function('parity', `return function ${name}_reg(cpu, i) {\n${shift32Source(op, kind)}\n};`) as (p: typeof parity) => Handler;
+    const reg = make(parity);
+    RIP_FREE.add(reg);
+    SPECIALISE.set(generic, (i) => (i.mod === 3 ? reg : generic));
+  }
+}

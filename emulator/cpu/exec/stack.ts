@@ -7,7 +7,7 @@ import { LazyOp } from '../lazyOp';
 import { CR0_PE, EFLAGS_VM } from '../modes';
 import { loadSegment } from '../segment';
 import { peek, pop, push, readStack, release, setStackPointer, stackOffset, writeStack } from '../stack';
-import { ATTN_IRQ, ATTN_SHADOW, Cpu, Reg, Seg } from '../state';
+import { ATTN_IRQ, ATTN_SHADOW, ATTN_TRACE, Cpu, Reg, Seg } from '../state';
 import type { Handler } from '../insn';
 
 const FLAG_TF = 1 << 8;
@@ -192,6 +192,7 @@ const popf: Handler = (cpu, i) => {
   cpu.lazyOp = LazyOp.None;
   cpu.flags = f;
   if ((f & FLAG_IF) !== 0 && (old & FLAG_IF) === 0) cpu.attention |= ATTN_IRQ; // a pending interrupt may now be taken
+  if ((f & FLAG_TF) !== 0) cpu.attention |= ATTN_TRACE; // single-stepping starts after the next instruction
 };
 
 // ENTER, LEAVE (SDM Vol.2A ENTER, LEAVE).

@@ -115,7 +115,7 @@ function stringHandler(kind: Kind, bits: number): Handler {
   const usesDst = kind === Kind.Movs || kind === Kind.Stos || kind === Kind.Scas || kind === Kind.Cmps || kind === Kind.Ins;
   const io = kind === Kind.Ins || kind === Kind.Outs;
   return (cpu: Cpu, i: Insn): void => {
-    if (io) checkIo(cpu);
+    if (io) checkIo(cpu, cpu.lo[Reg.RDX] & 0xffff, bytes);
     const a = i.addrSize;
     const seg = i.segOverride >= 0 ? i.segOverride : Seg.DS; // the source; the destination is always ES
     const rep = i.rep !== 0;

@@ -6,7 +6,7 @@ import { setArith } from '../flags';
 import { Vector, raise } from '../fault';
 import type { Handler, Insn } from '../insn';
 import { CR0_PE, EFER_LMA, EFLAGS_VM } from '../modes';
-import { ATTN_MODE, Cpu, Reg, Seg } from '../state';
+import { ATTN_MODE, ATTN_TRACE, Cpu, Reg, Seg } from '../state';
 import { CR0_TS, CR4_DE, CR4_PCIDE, CR4_TSD, CR4_UMIP, writeCr0, writeCr2, writeCr3, writeCr4, writeCr8 } from '../controlRegs';
 import { baseCanonical, readMsr, readTsc, writeMsr } from '../msr';
 import { emitCrWrite } from '../events';
@@ -119,6 +119,7 @@ function movToDr(cpu: Cpu, i: Insn): void {
     cpu.drLo[n] = lo;
     cpu.drHi[n] = hi;
   }
+  cpu.attention |= ATTN_TRACE; // the run loop re-reads the instruction breakpoints (step.ts)
 }
 
 // ---- LMSW, SMSW, CLTS ---------------------------------------------------------------------------------
