@@ -5,7 +5,7 @@
 // real-mode setup code and the kernel's first steps — an upper bound for the same span.
 // Run: npx esbuild bench/linux.ts --bundle --platform=node --target=node20 --format=cjs
 //        --outfile=node_modules/.cache/trampoline-bench/linux.js && node node_modules/.cache/trampoline-bench/linux.js
-// Options: --no-qemu, --load=ADDR (e.g. 0x100000000), --cpu=LIST (e.g. -la57), --beyond=N (then run N more
+// Options: --no-qemu, --qemu-only, --max-instructions=N (stop after N: a shorter run for profiling), --load=ADDR (e.g. 0x100000000), --cpu=LIST (e.g. -la57), --beyond=N (then run N more
 // instructions into the kernel proper and print its console and how it stopped).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -44,22 +44,35 @@ async function main(): Promise<void> {
   const cpu = opt('cpu');
   console.log(`kernel ${k.path} (${bytes.length} bytes), cmdline "${CMDLINE}"${load ? `, load ${load}` : ''}${cpu ? `, --cpu ${cpu}` : ''}`);
   const beyond = Number(opt('beyond') ?? 0);
-  const r = bootKernel(bytes, { ...(load ? { load: Number(load) } : {}), ...(cpu ? { cpu } : {}), beyond });
+  if (args.includes('--qemu-only')) { await qemuLine(k.path); return; }
+  const max = opt('max-instructions');
+  // CPU time beside wall time: on a shared machine the wall time also counts the other processes' turns.
+  const cpu0 = process.cpuUsage();
+  const r = bootKernel(bytes, { ...(load ? { load: Number(load) } : {}), ...(cpu ? { cpu } : {}), ...(max ? { maxInstructions: Number(max) } : {}), beyond });
+  const used = process.cpuUsage(cpu0);
+  const cpuS = (used.user + used.system) / 1e6;
   if (!r.reachedEntry) {
-    console.log(`trampoline: did not reach the kernel entry: stopped by ${r.stop} after ${r.machine.cpu.icount} instructions ${r.stopDetail}`);
+    const n = r.machine.cpu.icount;
+    console.log(`trampoline: did not reach the kernel entry: stopped by ${r.stop} after ${n} instructions ${r.stopDetail} (${(r.ms / 1000).toFixed(1)} s, ${(n / r.ms / 1e3).toFixed(1)} MIPS; CPU ${cpuS.toFixed(1)} s, ${(n / cpuS / 1e6).toFixed(1)} MIPS per CPU second)`);
     return;
   }
   const s = r.ms / 1000;
-  console.log(`trampoline: kernel entry 0x${r.loaded.kernelEntry.toString(16)} after ${r.entryInstructions} instructions, ${s.toFixed(1)} s, ${(r.entryInstructions / s / 1e6).toFixed(1)} MIPS, CR4.LA57=${r.la57 ? 1 : 0}`);
+  console.log(`trampoline: kernel entry 0x${r.loaded.kernelEntry.toString(16)} after ${r.entryInstructions} instructions, ${s.toFixed(1)} s, ${(r.entryInstructions / s / 1e6).toFixed(1)} MIPS ` +
+    `(CPU ${cpuS.toFixed(1)} s, ${(r.entryInstructions / cpuS / 1e6).toFixed(1)} MIPS per CPU second), CR4.LA57=${r.la57 ? 1 : 0}`);
   if (beyond) {
     const m = r.machine;
     console.log(`kernel proper: ${m.cpu.icount - r.entryInstructions} more instructions, stopped by ${r.stop} ${r.stopDetail} at rip 0x${(m.cpu.ripHi >>> 0).toString(16)}:${(m.cpu.ripLo >>> 0).toString(16)}; ${r.exceptions.length} exceptions (last: ${JSON.stringify(r.exceptions.slice(-3))})`);
     console.log(`console:\n${r.console}`);
   }
   if (args.includes('--no-qemu')) return;
+  await qemuLine(k.path);
+}
+
+/** Prints QEMU's time for the same kernel, or why there is none. */
+async function qemuLine(kernel: string): Promise<void> {
   const missing = qemuMissing();
   if (missing) { console.log(`qemu: ${missing}`); return; }
-  const q = await qemuSeconds(k.path, 'Linux version');
+  const q = await qemuSeconds(kernel, 'Linux version');
   console.log(typeof q === 'number' ? `qemu TCG: "Linux version" after ${q.toFixed(1)} s (process start; firmware + setup + decompressor + early kernel)` : `qemu: ${q}`);
 }
 

@@ -4,6 +4,11 @@
 // prints tables with memory, TLB and code-cache figures. Nothing is written to disk except gcc's temporary files.
 // Options: --quick (about 1/10 of the work), --alu-only, --c-only, --paging-only (only the paging
 // comparison: no breakpoint figure), --runs=N (timed runs per variant, the fastest counts; default 3).
+// Then, unless one of the --*-only options is given, the other benches as sections, each bundled and run
+// in a process of its own: bench/asm.ts (assembler lines/s beside GNU as), bench/lsp.ts (language-server
+// latency), bench/dap.ts (stepIn, Variables and page-table latency over DAP), bench/startup.ts (start-up to
+// the first instruction of dist/trampoline.js), bench/extension.ts (activation time, .vsix size), and with --linux (or TRAMPOLINE_BENCH_LINUX=1) bench/linux.ts: a Debian bzImage to its
+// decompressed kernel's entry beside QEMU TCG, over a minute, hence not by default.
 import { StopReason } from '../emulator/cpu/step';
 import { Machine } from '../emulator/machine';
 import { GuestRun } from '../cli/demo';
@@ -12,7 +17,9 @@ import {
   cWorkloadUnavailable, enablePaging, PAGING_LAYOUT, regs64, repoRoot, runToHalt,
 } from './workloads';
 import { hostCpuAvailable, runOnHost, STACK_TOP } from '../test/host/hostCpu';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 // `npm run bench` bundles this file into node_modules/.cache/trampoline-bench/ (not out/, which every
@@ -218,3 +225,39 @@ for (const f of failures) console.log(`OVER TARGET: ${f}`);
 console.log(`node ${process.version}, ${quick ? 'quick run' : 'full run'}, fastest of ${RUNS} run(s) per variant`);
 // Wrong results fail the run; timing targets are reported (timings vary with the host's load).
 if (rows.some((r) => r.check.startsWith('FAILED'))) process.exitCode = 1;
+
+/**
+ * Bundles bench/<name>.ts beside this bundle and runs it with `argv` in a process of its own (each of
+ * them is also a script on its own, started when it is the main module). False if it failed.
+ */
+function section(title: string, name: string, argv: string[]): boolean {
+  console.log(`\n=== ${title} (bench/${name}.ts) ===`);
+  // esbuild is loaded at run time, not bundled (it is a native binary with a JS front).
+  const esbuild = createRequire(__filename)('esbuild') as typeof import('esbuild');
+  const outfile = join(__dirname, `${name}.js`);
+  esbuild.buildSync({
+    entryPoints: [join(repoRoot(), 'bench', `${name}.ts`)], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+    outfile, logLevel: 'warning', external: ['esbuild'],
+  });
+  const r = spawnSync(process.execPath, [outfile, ...argv], { stdio: 'inherit' });
+  return r.status === 0;
+}
+
+const onlyEmulator = args.includes('--alu-only') || args.includes('--c-only') || pagingOnly;
+if (!onlyEmulator) {
+  const sectionFailures: string[] = [];
+  if (!section('assembler throughput', 'asm', quick ? ['--lines=5000', '--runs=1'] : [])) sectionFailures.push('asm');
+  if (!section('language server latency', 'lsp', quick ? ['--edits=50'] : [])) sectionFailures.push('lsp');
+  if (!section('debug adapter latency over DAP', 'dap', quick ? ['--steps=60'] : [])) sectionFailures.push('dap');
+  if (!section('start-up to the first instruction', 'startup', quick ? ['--runs=3'] : [])) sectionFailures.push('startup');
+  if (!section('extension activation and .vsix', 'extension', [])) sectionFailures.push('extension');
+  if (args.includes('--linux') || process.env.TRAMPOLINE_BENCH_LINUX === '1') {
+    if (!section('Linux bzImage to the decompressed kernel\'s entry', 'linux', [])) sectionFailures.push('linux');
+  } else {
+    console.log('\n=== Linux bzImage to the decompressed kernel\'s entry (bench/linux.ts) ===\nnot run: over a minute with QEMU beside it; `npm run bench -- --linux` or TRAMPOLINE_BENCH_LINUX=1 runs it');
+  }
+  if (sectionFailures.length > 0) {
+    console.log(`\nfailed sections: ${sectionFailures.join(', ')}`);
+    process.exitCode = 1;
+  }
+}

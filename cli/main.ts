@@ -6,6 +6,7 @@ import { asmCommand } from './asm';
 import { runCommand } from './run';
 import { ptCommand } from './pt';
 import { dapCommand } from './dap';
+import { lspCommand } from './lsp';
 
 interface Command {
   /** One line for the usage text: arguments after the command name. */
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { args: '', summary: "run the seed's 4- to 5-level paging trampoline above 4 GiB and show its mode switches", run: () => lvl5Demo() },
   asm: { args: '<file.S> -o <out> [--listing] [--format bin|elf] [-I dir] [-D NAME[=V]] [--origin ADDR]', summary: 'assemble GAS source into a flat binary or an ELF object (like as)', run: (argv) => asmCommand(argv) },
   disasm: { args: '<file> [--syntax att|intel] [--start ADDR] [--bits 16|32|64]', summary: 'disassemble a raw binary like objdump -d', run: (argv) => disasmCommand(argv) },
+  lsp: { args: '', summary: 'the GAS language server (Language Server Protocol) on stdio', run: (argv) => lspCommand(argv) },
   dap: { args: '[--port N]', summary: 'the debug adapter (Debug Adapter Protocol) on stdio or a loopback port', run: (argv) => dapCommand(argv) },
 };
 
