@@ -34,6 +34,11 @@ export interface AssembleOptions {
   cpp?: boolean;
   /** Filled with the object-like #defines in force at the end of the file (name → replacement text). */
   macrosOut?: Map<string, string>;
+  /**
+   * As `as --32`: code starts 32-bit and the default architecture is generic32, which lacks NOPL, so code
+   * alignment pads with LEA-based NOPs (nops.ts). Default: the x86-64 `as` (64-bit code, NOPL).
+   */
+  i386?: boolean;
   /** Load address of the first section (default 0); later sections follow it. */
   origin?: number;
   /**
@@ -75,6 +80,7 @@ export function assemble(source: string, options: AssembleOptions): AssemblyResu
   const file = options.file;
   const unit = new Unit(diags, options.origin ?? 0);
   if (options.relocatable) unit.relocs = [];
+  if (options.i386) unit.mode = 32;
   let lines: SourceLine[] = [];
   let printed: string[] = [];
   let listed: ListedItem[] = [];
@@ -94,7 +100,8 @@ export function assemble(source: string, options: AssembleOptions): AssemblyResu
     lines = withIncludes(lines, 0);
     unit.layout();
     // GAS 2.40 picks the NOP patterns of code alignment by the code size in force at the end of the file.
-    const bytes = unit.emit(unit.mode, nopPadding);
+    const nopl = !options.i386;
+    const bytes = unit.emit(unit.mode, (count, mode) => nopPadding(count, mode, nopl));
     listed = unit.sections.flatMap((s) => s.items.map((it) => {
       const at = reader.listOf.get(it) ?? it;
       return { section: s.name, offset: it.addr, size: it.size, file: at.file, line: at.line };

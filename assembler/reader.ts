@@ -88,10 +88,37 @@ function head(text: string): { word: string; labels: string; rest: string; col: 
   return { word: (m[2] ?? '').toLowerCase(), labels: m[1], rest: m[3], col: m[1].length };
 }
 
+/**
+ * GAS's scrubber (app.c do_scrub_chars) keeps a run of blanks, as one, only between two characters that
+ * may be part of a symbol — letters, digits, `_ . $`, the i386 extra_symbol_chars `* % - ( [ { }`
+ * (tc-i386.c) — or a quote; every other blank goes. So `1 + 2` and `(1) 2` are one macro argument, but
+ * `1 - 2` is three and `1 (2)` two (checked against GNU as 2.40).
+ */
+function scrubBlanks(s: string): string {
+  const symbolish = (c: string | undefined): boolean => c !== undefined && /[\w.$"*%\-([{}]/.test(c);
+  let out = '';
+  for (let k = 0; k < s.length; k++) {
+    const c = s[k];
+    if (c === '"') {
+      let j = k + 1;
+      while (j < s.length && s[j] !== '"') j += s[j] === '\\' ? 2 : 1;
+      out += s.slice(k, j + 1);
+      k = j;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      while (/\s/.test(s[k + 1] ?? '')) k++;
+      if (symbolish(out[out.length - 1]) && symbolish(s[k + 1])) out += ' ';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 /** Splits macro arguments as GAS does: at commas, or at blanks outside parentheses and strings. */
 export function splitArgs(s: string): string[] {
-  // GAS's scrubber drops blanks around operators first (app.c), so `1 + 2` is one argument.
-  const t = s.trim().replace(/\s*([+\-*/%&|^<>=!~])\s*/g, '$1');
+  const t = scrubBlanks(s.trim());
   if (t === '') return [];
   const out: string[] = [];
   let cur = '', depth = 0, sawComma = false;

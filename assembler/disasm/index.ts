@@ -4,7 +4,7 @@
 import { decode, BAD, TOO_LONG } from '../../emulator/cpu/decode';
 import { EaKind, Insn } from '../../emulator/cpu/insn';
 import { CodeSize } from '../../emulator/cpu/state';
-import { CpuFeatures } from '../../emulator/cpu/features';
+import { CpuFeatures, FEATURE_BITS } from '../../emulator/cpu/features';
 import { FORMS } from '../../emulator/isa/table';
 import { Loc } from '../../emulator/isa/form';
 import { formatAtt } from './att';
@@ -49,7 +49,8 @@ export interface DisasmLine {
 }
 
 const SIZE: Record<Bits, CodeSize> = { 16: CodeSize.Bits16, 32: CodeSize.Bits32, 64: CodeSize.Bits64 };
-const features = new CpuFeatures();
+// A disassembler decodes every instruction it knows, as objdump does, whatever CPUID would say.
+const features = new CpuFeatures(FEATURE_BITS.map((f) => f.name));
 
 /** Looks up the symbol objdump would name an address after: the nearest one at or below it. */
 export class SymbolTable {

@@ -6,13 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bootDir, bootToolsMissing, buildBootSector, runBootSector } from '../support/bootProgram';
+import { bootDir, buildBootSector, runBootSector } from '../support/bootProgram';
 import { qemuMissing, runBootSectorOnQemu } from '../support/qemu';
 
-const tools = bootToolsMissing();
 const qemu = qemuMissing();
 
-test('boot realtrip: real -> protected -> 64-bit -> compat -> paging off -> 16-bit protected -> real mode', { skip: tools ?? undefined, timeout: 30_000 }, (t) => {
+test('boot realtrip: real -> protected -> 64-bit -> compat -> paging off -> 16-bit protected -> real mode', { timeout: 30_000 }, (t) => {
   const image = buildBootSector('realtrip');
   const want = readFileSync(join(bootDir(), 'realtrip.expected'), 'latin1');
   if (qemu === null) {

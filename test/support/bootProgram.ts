@@ -1,10 +1,14 @@
-// support/bootProgram.ts: builds the boot test programs (test/boot/*.S, GNU as + ld into Multiboot v1
-// ELF32 images) and runs them on our Machine from the state a Multiboot loader leaves, collecting the
+// support/bootProgram.ts: builds the boot test programs (test/boot/*.S into Multiboot v1 ELF32 images and
+// boot sectors) with the built-in assembler, laid out as GNU as + ld lay them out (the GNU build remains
+// for the cross-check), and runs them on our Machine from the state a Multiboot loader leaves, collecting the
 // port-0xE9 console and the port-0xF4 exit status as QEMU's debugcon and isa-debug-exit report them.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assemble, elfImage, flatBinary, formatDiagnostic } from '../../assembler/index';
+import type { SectionOut, SymbolOut } from '../../assembler/index';
+import { R_X86_64_NAMES } from '../../assembler/relocate';
 import { Machine } from '../../emulator/machine';
 import { Reg, Seg } from '../../emulator/cpu/state';
 import { ATTR_DB, CR0_PE } from '../../emulator/cpu/modes';
@@ -26,7 +30,7 @@ export function bootDir(): string {
   return candidates.find((d) => existsSync(join(d, 'lib.S'))) ?? candidates[0];
 }
 
-/** Why the programs cannot be built here, or null when GNU as and ld both run. */
+/** Why the programs cannot be built with GNU as + ld here (the cross-check only), or null when both run. */
 export function bootToolsMissing(): string | null {
   for (const tool of ['as', 'ld']) {
     try {
@@ -44,8 +48,96 @@ function run(tool: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed:\n${r.stderr || r.error?.message || ''}`);
 }
 
-/** Assembles and links test/boot/<name>.S into a Multiboot ELF32; returns the file's bytes. */
+/** The boot programs in test/boot, listed at run time: every .S there but lib.S (which they include). */
+export function bootSources(): { programs: string[]; sectors: string[] } {
+  const programs: string[] = [], sectors: string[] = [];
+  for (const f of readdirSync(bootDir()).sort()) {
+    if (!f.endsWith('.S') || f === 'lib.S') continue;
+    const name = f.slice(0, -2);
+    // A boot sector is 16-bit code that ends in the 55 AA signature; the rest are Multiboot programs (lib.S).
+    (/^\s*(?:\.include|#\s*include)\s+"lib\.S"/m.test(readFileSync(join(bootDir(), f), 'utf8')) ? programs : sectors).push(name);
+  }
+  return { programs, sectors };
+}
+
+/** Where ld's default script for elf_i386 places sections after .text (`ld -m elf_i386 --verbose`). */
+const LD_ORDER = ['.text', '.rodata', '.data', '.bss'];
+/** MAXPAGESIZE of elf_i386: -z separate-code starts the segment after .text on a fresh page. */
+const LD_PAGE = 0x1000;
+
+/**
+ * The relocations an ELF32 i386 object can carry (SysV i386 psABI R_386_32/PC32/PLT32/16/PC16/8/PC8), by
+ * the relocate.ts (R_X86_64) number our assembler reports: the field size and whether it is PC-relative.
+ * R_X86_64_32S/64/PC64 have no i386 counterpart: GNU as --32 rejects them ("cannot represent relocation
+ * type"), so does the link below.
+ */
+const RELOC_FIELD: Record<number, { size: number; pc: boolean }> = {
+  2: { size: 4, pc: true }, 4: { size: 4, pc: true }, 10: { size: 4, pc: false }, 12: { size: 2, pc: false },
+  13: { size: 2, pc: true }, 14: { size: 1, pc: false }, 15: { size: 1, pc: true },
+};
+
+/**
+ * The built-in assembler in place of `as --32` + `ld -m elf_i386 -Ttext <text>`: assembles the file as a
+ * relocatable object (what `as` writes), then links it as ld's default script does — .text at `text`, the
+ * data segment (.rodata, .data, .bss) from the next page, each section at its alignment — resolving each
+ * relocation to S + A (absolute) or S + A - P (PC-relative). Returns the placed sections and symbols.
+ */
+export function assembleAndLink(name: string, text: number): { sections: SectionOut[]; symbols: SymbolOut[] } {
+  const dir = bootDir();
+  const file = join(dir, `${name}.S`);
+  const readFile = (p: string): string | null => {
+    for (const c of [p, join(dir, p)]) if (existsSync(c)) return readFileSync(c, 'utf8');
+    return null;
+  };
+  const r = assemble(readFileSync(file, 'utf8'), { file, readFile, includePaths: [dir], relocatable: true, i386: true });
+  if (r.errors.length) throw new Error(`${name}.S: the built-in assembler reports:\n${r.errors.map(formatDiagnostic).join('\n')}`);
+  if (r.undefinedGlobals?.length) throw new Error(`${name}.S: undefined symbols ${r.undefinedGlobals.join(', ')}`);
+  const unknown = r.sections.filter((s) => s.size > 0 && !LD_ORDER.includes(s.name));
+  if (unknown.length) throw new Error(`${name}.S: section ${unknown[0].name} is not placed here as ld would place it`);
+
+  // Placement: old (object) address -> new (linked) address, by section name.
+  const placed = new Map<string, SectionOut>();
+  let next = text;
+  for (const sname of LD_ORDER) {
+    // `. = ALIGN(CONSTANT (MAXPAGESIZE))` follows .text whether or not anything comes after it.
+    if (sname === '.rodata') next = Math.ceil(next / LD_PAGE) * LD_PAGE;
+    const s = r.sections.find((x) => x.name === sname);
+    if (!s) continue;
+    const align = Math.max(1, s.align ?? 1);
+    const address = Math.ceil(next / align) * align;
+    placed.set(sname, { ...s, address, data: s.data.slice() });
+    next = address + s.size;
+  }
+  const relocated = (section: string | null, value: number): number => {
+    if (section === null) return value;
+    const from = r.sections.find((x) => x.name === section), to = placed.get(section);
+    if (!from || !to) throw new Error(`${name}.S: symbol in unplaced section ${section}`);
+    return value - from.address + to.address;
+  };
+  const symbols = r.symbols.map((s) => ({ ...s, value: relocated(s.section, s.value) }));
+  for (const rel of r.relocations ?? []) {
+    const field = RELOC_FIELD[rel.type];
+    const sec = placed.get(rel.section);
+    if (!field || !sec) throw new Error(`${name}.S: cannot represent relocation type ${R_X86_64_NAMES[rel.type] ?? rel.type} (in ${rel.section} at offset 0x${rel.offset.toString(16)}) in an i386 object`);
+    const target = rel.sectionSymbol ? placed.get(rel.symbol)?.address : symbols.find((s) => s.name === rel.symbol)?.value;
+    if (target === undefined) throw new Error(`${name}.S: relocation against ${rel.symbol}, which the link does not place`);
+    let v = target + rel.addend - (field.pc ? sec.address + rel.offset : 0);
+    for (let k = 0; k < field.size; k++) {
+      sec.data[rel.offset + k] = v & 0xff;
+      v = Math.floor(v / 256);
+    }
+  }
+  return { sections: [...placed.values()], symbols };
+}
+
+/** Builds test/boot/<name>.S into a Multiboot ELF32 linked at LOAD_ADDRESS with the built-in assembler. */
 export function buildBootProgram(name: string): Uint8Array {
+  const { sections, symbols } = assembleAndLink(name, LOAD_ADDRESS);
+  return elfImage(sections, symbols, { elfClass: 32 });
+}
+
+/** The same image built by GNU `as --32` + `ld -m elf_i386 -Ttext LOAD_ADDRESS` (the cross-check). */
+export function buildBootProgramGnu(name: string): Uint8Array {
   const dir = bootDir();
   const work = mkdtempSync(join(tmpdir(), 'trampoline-boot-'));
   try {
@@ -60,6 +152,8 @@ export function buildBootProgram(name: string): Uint8Array {
 }
 
 export interface ElfSegment {
+  /** Where the segment's bytes lie in the file (p_offset): 0 for ld's segment mapping the ELF headers. */
+  offset: number;
   /** Physical load address (p_paddr: what a Multiboot loader honours). */
   paddr: number;
   /** The file bytes (p_filesz); the rest up to memsz is zero. */
@@ -93,7 +187,7 @@ export function parseElf32(bytes: Uint8Array): Elf32Image {
     const paddr = v.getUint32(ph + 12, true);
     const filesz = v.getUint32(ph + 16, true);
     const memsz = v.getUint32(ph + 20, true);
-    segments.push({ paddr, data: bytes.subarray(offset, offset + filesz), memsz });
+    segments.push({ offset, paddr, data: bytes.subarray(offset, offset + filesz), memsz });
   }
   return { entry, segments };
 }
@@ -185,11 +279,23 @@ export function runBootElf(elf: Uint8Array, maxInstructions = 20_000_000): BootR
   return { console: out, exitCode, stop, exception, instructions: cpu.icount - icount0 };
 }
 
+/** Checks that a raw image is a boot sector: 512 bytes ending in the 55 AA signature. */
+function checkBootSector(name: string, image: Uint8Array): Uint8Array {
+  if (image.length !== 512 || image[510] !== 0x55 || image[511] !== 0xaa) throw new Error(`${name}.S: not a 512-byte boot sector ending in 55 AA (${image.length} bytes)`);
+  return image;
+}
+
 /**
  * Assembles test/boot/<name>.S, a boot sector (`.code16` at 0000:7C00), into the raw disk image a BIOS
- * boots: `as --32`, then `ld -Ttext 0x7c00 --oformat binary`. The source ends with the 55 AA signature.
+ * boots, with the built-in assembler: what `ld -Ttext 0x7c00 --oformat binary` writes, the loaded sections
+ * from 0x7C00 on. The source ends with the 55 AA signature.
  */
 export function buildBootSector(name: string): Uint8Array {
+  return checkBootSector(name, flatBinary(assembleAndLink(name, 0x7c00).sections, 0x7c00));
+}
+
+/** The same boot sector built by GNU `as --32` + `ld -Ttext 0x7c00 --oformat binary` (the cross-check). */
+export function buildBootSectorGnu(name: string): Uint8Array {
   const dir = bootDir();
   const work = mkdtempSync(join(tmpdir(), 'trampoline-boot-'));
   try {
@@ -197,9 +303,7 @@ export function buildBootSector(name: string): Uint8Array {
     const bin = join(work, `${name}.bin`);
     run('as', ['--32', '-I', dir, '-o', obj, join(dir, `${name}.S`)]);
     run('ld', ['-m', 'elf_i386', '-Ttext', '0x7c00', '--oformat', 'binary', '-o', bin, obj]);
-    const image = new Uint8Array(readFileSync(bin));
-    if (image.length !== 512 || image[510] !== 0x55 || image[511] !== 0xaa) throw new Error(`${name}.S: not a 512-byte boot sector ending in 55 AA (${image.length} bytes)`);
-    return image;
+    return checkBootSector(name, new Uint8Array(readFileSync(bin)));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
