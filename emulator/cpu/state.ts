@@ -93,6 +93,8 @@ export class Cpu {
   // MSRs with fields of their own (msr.ts reads and writes them; SYSCALL/SYSENTER/SWAPGS use them).
   /** IA32_TIME_STAMP_COUNTER minus virtual time (icount × TSC_PER_INSN), as 64-bit halves: WRMSR 10h sets it. */
   tscOffsetLo = 0; tscOffsetHi = 0;
+  /** PKRU: access- and write-disable bits per protection key (SDM Vol.3A §4.6.2), RDPKRU/WRPKRU. */
+  pkru = 0;
   /** IA32_TSC_AUX (C000_0103h): RDTSCP's ECX, RDPID's result. Bits 63:32 are reserved. */
   tscAux = 0;
   /** IA32_KERNEL_GS_BASE (C000_0102h): exchanged with GS.base by SWAPGS. */

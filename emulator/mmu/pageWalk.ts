@@ -34,6 +34,8 @@ const TWO32 = 0x1_0000_0000;
 /** The processor state paging depends on; the Cpu has these fields. */
 export interface PagingRegs {
   cr0: number; cr3Lo: number; cr3Hi: number; cr4: number; efer: number; cpl: number; flags: number;
+  /** The protection-key rights register (RDPKRU/WRPKRU); 0 when absent. */
+  pkru?: number;
   /** CPUID features (pse36, pdpe1gb decide reserved bits); both assumed present without it. */
   features?: { has(name: string): boolean };
 }
@@ -105,10 +107,7 @@ export class PageWalker {
   /** PSE-36 and 1-GByte pages (CPUID.01H:EDX[17], CPUID.80000001H:EDX[26]). */
   pse36 = true;
   page1g = true;
-  /**
-   * PKRU (SDM Vol.3A §4.6.2). The Cpu has no PKRU field yet (RDPKRU/WRPKRU are not implemented): 0
-   * permits every access, so CR4.PKE has no effect until something sets this.
-   */
+  /** PKRU (SDM Vol.3A §4.6.2), copied from the processor at each configure (WRPKRU reconfigures). */
   pkru = 0;
   /** Non-leaf entries used by the current walk (address, bits 31:0), for their accessed flags. */
   private readonly usedAddr = new Float64Array(5);
@@ -147,6 +146,7 @@ export class PageWalker {
     this.smap = (r.cr4 & CR4_SMAP) !== 0;
     // Protection keys apply only to 4-level and 5-level paging (§4.6.2).
     this.pke = (r.cr4 & CR4_PKE) !== 0 && this.mode >= MODE_4LEVEL;
+    this.pkru = r.pkru ?? 0;
     if (r.features !== undefined) {
       this.pse36 = r.features.has('pse36');
       this.page1g = r.features.has('pdpe1gb');

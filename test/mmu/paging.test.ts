@@ -270,25 +270,32 @@ test('implicit supervisor accesses at CPL 3 reach supervisor pages (SDM Vol.3A ย
   assert.deepEqual(pageFault(m, () => m.mem.read32(lo, hi)), { ec: PF_P | PF_U, cr2: lin });
 });
 
+/** As WRPKRU does: the new rights reach the walker, and cached permissions go. */
+function setPkru(m: Machine, pkru: number): void {
+  m.cpu.pkru = pkru;
+  m.mem.flush();
+  m.mem.setPagingState(m.cpu, true);
+}
+
 test('protection keys: PKRU.AD and PKRU.WD for user-mode addresses (SDM Vol.3A ยง4.6.2)', () => {
   const lin = 0x0000_0000_00b0_0000n;
   const key = 5n;
   const { m } = fourLevel(lin, 0x30_0000n, P | RW | US | (key << 59n));
   const [lo, hi] = split(lin);
   enablePaging(m, { cr3: 0x200000n, cr4: CR4_PAE | CR4_PKE, cpl: 3, wp: true });
-  m.mem.walker.pkru = 1 << 10; // AD for key 5
+  setPkru(m, 1 << 10); // AD for key 5
   assert.deepEqual(pageFault(m, () => translate(m, lin)), { ec: PF_P | PF_U | PF_PK, cr2: lin });
   assert.equal(m.mem.fetchPhysical(lo, hi), 0x30_0000); // keys do not apply to fetches
-  m.mem.walker.pkru = 2 << 10; // WD for key 5
+  setPkru(m, 2 << 10); // WD for key 5
   assert.equal(translate(m, lin), 0x30_0000);
   assert.deepEqual(pageFault(m, () => translate(m, lin, Access.Write)), { ec: PF_P | PF_W | PF_U | PF_PK, cr2: lin });
   // The PK flag reports the key's verdict even when the access rights forbid the access too (ยง4.7).
-  m.mem.walker.pkru = 1 << 10;
+  setPkru(m, 1 << 10);
   enablePaging(m, { cr3: 0x200000n, cr4: CR4_PAE | CR4_PKE, cpl: 0, wp: true, ac: false });
   m.cpu.cr4 |= CR4_SMAP;
   m.cpu.mem.setPagingState(m.cpu, true);
   assert.deepEqual(pageFault(m, () => translate(m, lin)), { ec: PF_P | PF_PK, cr2: lin });
-  m.mem.walker.pkru = 2 << 10;
+  setPkru(m, 2 << 10);
   m.cpu.cr4 &= ~CR4_SMAP;
   // Supervisor writes honour WD only with CR0.WP = 1.
   enablePaging(m, { cr3: 0x200000n, cr4: CR4_PAE | CR4_PKE, cpl: 0, wp: true });
@@ -296,7 +303,7 @@ test('protection keys: PKRU.AD and PKRU.WD for user-mode addresses (SDM Vol.3A ย
   enablePaging(m, { cr3: 0x200000n, cr4: CR4_PAE | CR4_PKE, cpl: 0, wp: false });
   assert.equal(translate(m, lin, Access.Write), 0x30_0000);
   // Without CR4.PKE the key bits are ignored.
-  m.mem.walker.pkru = 3 << 10;
+  setPkru(m, 3 << 10);
   enablePaging(m, { cr3: 0x200000n, cr4: CR4_PAE, cpl: 3 });
   assert.equal(translate(m, lin, Access.Write), 0x30_0000);
 });

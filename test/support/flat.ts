@@ -3,10 +3,12 @@
 // tests use it only because paging is transparent to the instructions under test (identity map).
 import { Machine } from '../../emulator/machine';
 import { Seg } from '../../emulator/cpu/state';
+import { CpuFeatures } from '../../emulator/cpu/features';
 import { CR0_PE, EFER_LMA, EFER_LME, ATTR_DB, ATTR_L } from '../../emulator/cpu/modes';
 
-export function flatMachine(bits: 16 | 32 | 64, memory = 64 * 1024 * 1024): Machine {
-  const m = new Machine({ memory, devices: false }); // instruction tests: ports float, nothing interrupts
+export function flatMachine(bits: 16 | 32 | 64, memory = 64 * 1024 * 1024, features?: CpuFeatures): Machine {
+  // Instruction tests: ports float, nothing interrupts.
+  const m = new Machine({ memory, devices: false, ...(features !== undefined ? { features } : {}) });
   const cpu = m.cpu;
   cpu.reset();
   if (bits === 16) {

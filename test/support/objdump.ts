@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { decode } from '../../emulator/cpu/decode';
 import { Insn } from '../../emulator/cpu/insn';
 import { CodeSize } from '../../emulator/cpu/state';
-import { CpuFeatures } from '../../emulator/cpu/features';
+import { CpuFeatures, FEATURE_BITS } from '../../emulator/cpu/features';
 import { FORMS } from '../../emulator/isa/table';
 import { formatAtt } from '../../assembler/disasm/att';
 
@@ -87,7 +87,8 @@ export function assembleAndDump(source: string, mode: Mode): DumpLine[] {
   });
 }
 
-const features = new CpuFeatures();
+// Every feature: objdump decodes every instruction whatever CPUID says.
+const features = new CpuFeatures(FEATURE_BITS.map((f) => f.name));
 const SIZE: Record<Mode, CodeSize> = { 16: CodeSize.Bits16, 32: CodeSize.Bits32, 64: CodeSize.Bits64 };
 
 /** Decodes the instruction at `offset` of `blob` (as if loaded at address 0) in `mode`. */

@@ -124,7 +124,8 @@ export function cpuidLeaf(cpu: Cpu, leaf: number, subleaf: number): Int32Array {
       if (subleaf === 0) {
         out[0] = 0; // highest subleaf
         out[1] = f.bits(7, 0, 1);
-        out[2] = f.bits(7, 0, 2);
+        // ECX bit 4, OSPKE, reflects CR4.PKE (SDM CPUID, leaf 07H).
+        out[2] = f.bits(7, 0, 2) | ((cpu.cr4 >>> 22) & 1) << 4;
         out[3] = f.bits(7, 0, 3);
       }
       break;

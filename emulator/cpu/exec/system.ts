@@ -7,7 +7,7 @@ import { Vector, raise } from '../fault';
 import type { Handler, Insn } from '../insn';
 import { CR0_PE, EFER_LMA, EFLAGS_VM } from '../modes';
 import { ATTN_MODE, ATTN_TRACE, Cpu, Reg, Seg } from '../state';
-import { CR0_TS, CR4_DE, CR4_PCIDE, CR4_TSD, CR4_UMIP, writeCr0, writeCr2, writeCr3, writeCr4, writeCr8 } from '../controlRegs';
+import { CR0_TS, CR4_DE, CR4_PCIDE, CR4_PKE, CR4_TSD, CR4_UMIP, writeCr0, writeCr2, writeCr3, writeCr4, writeCr8 } from '../controlRegs';
 import { baseCanonical, readMsr, readTsc, writeMsr } from '../msr';
 import { emitCrWrite } from '../events';
 import { FLAG_ZF } from '../../isa/form';
@@ -456,6 +456,27 @@ function rdtscp(cpu: Cpu, i: Insn): void {
   setReg32(cpu, Reg.RCX, cpu.tscAux);
 }
 
+/** RDPKRU (SDM Vol.2B RDPKRU): EAX ← PKRU, EDX ← 0; #UD without CR4.PKE, #GP(0) unless ECX = 0. */
+function rdpkru(cpu: Cpu): void {
+  if ((cpu.cr4 & CR4_PKE) === 0) raise(Vector.UD, 0, 'RDPKRU with CR4.PKE = 0');
+  if (cpu.lo[Reg.RCX] !== 0) raise(Vector.GP, 0, 'RDPKRU with ECX != 0');
+  setReg32(cpu, Reg.RAX, cpu.pkru);
+  setReg32(cpu, Reg.RDX, 0);
+}
+
+/**
+ * WRPKRU (SDM Vol.2B WRPKRU): PKRU ← EAX; #UD without CR4.PKE, #GP(0) unless ECX = EDX = 0. The TLB here
+ * caches permissions with the keys applied, so the new rights take effect through a reconfigured walker
+ * and a flush (on hardware PKRU is checked at each access, §4.6.2).
+ */
+function wrpkru(cpu: Cpu): void {
+  if ((cpu.cr4 & CR4_PKE) === 0) raise(Vector.UD, 0, 'WRPKRU with CR4.PKE = 0');
+  if (cpu.lo[Reg.RCX] !== 0 || cpu.lo[Reg.RDX] !== 0) raise(Vector.GP, 0, 'WRPKRU with ECX or EDX != 0');
+  cpu.pkru = cpu.lo[Reg.RAX];
+  cpu.mem.flush();
+  cpu.mem.setPagingState(cpu, true);
+}
+
 /** RDPID (SDM Vol.2B RDPID): the register ← IA32_TSC_AUX (zero-extended in 64-bit mode). */
 function rdpid(cpu: Cpu, i: Insn): void {
   if (i.opSize === 64) setRegSized(cpu, i.rm, 64, cpu.tscAux, 0);
@@ -574,6 +595,8 @@ export const handlers: Record<string, Handler> = {
   wrmsr,
   swapgs,
   rdtscp,
+  rdpkru,
+  wrpkru,
   rdpid_r32: rdpid,
   rdpid_r64: rdpid,
   invlpg_m: invlpg,

@@ -59,6 +59,8 @@ export const controlForms: readonly string[] = [
   'wrmsr                | 0F 30             | WRMSR                 | stop',
   'swapgs               | 0F 01 F8          | SWAPGS                | o64',
   'rdtscp               | 0F 01 F9          | RDTSCP                | cpuid=rdtscp',
+  'rdpkru               | NP 0F 01 EE       | RDPKRU                | cpuid=pku',
+  'wrpkru               | NP 0F 01 EF       | WRPKRU                | cpuid=pku',
   'rdpid_r32            | F3 0F C7 /7       | RDPID r32             | i64 anysize cpuid=rdpid',
   'rdpid_r64            | F3 0F C7 /7       | RDPID r64             | o64 f64 cpuid=rdpid',
   // TLB and cache control (SDM Vol.2A INVLPG, INVPCID, INVD, WBINVD, CLFLUSH).
