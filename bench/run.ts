@@ -251,6 +251,7 @@ if (!onlyEmulator) {
   if (!section('debug adapter latency over DAP', 'dap', quick ? ['--steps=60'] : [])) sectionFailures.push('dap');
   if (!section('start-up to the first instruction', 'startup', quick ? ['--runs=3'] : [])) sectionFailures.push('startup');
   if (!section('extension activation and .vsix', 'extension', [])) sectionFailures.push('extension');
+  if (!section('the multiboot-kernel example', 'multibootKernel', [])) sectionFailures.push('multibootKernel');
   if (args.includes('--linux') || process.env.TRAMPOLINE_BENCH_LINUX === '1') {
     if (!section('Linux bzImage to the decompressed kernel\'s entry', 'linux', [])) sectionFailures.push('linux');
   } else {

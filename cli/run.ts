@@ -13,7 +13,8 @@ import { VECTOR_NAMES } from '../emulator/cpu/fault';
 import { cpuMode } from '../emulator/cpu/modes';
 import { Seg } from '../emulator/cpu/state';
 import { StopReason } from '../emulator/cpu/step';
-import { Assemble, BootError, Booted, ProgramSymbol, bootProgram } from '../emulator/loaders/boot';
+import { Assemble, BootError, Booted, bootProgram } from '../emulator/loaders/boot';
+import { SymbolTable } from '../adapter/symbols';
 import { Machine } from '../emulator/machine';
 import { textScreen } from '../emulator/devices/vgaText';
 import { parseRunOptions, RUN_USAGE, RunOptions } from './options';
@@ -121,12 +122,11 @@ function execute(o: RunOptions, io: RunIo): number {
   const symbols = booted.symbols;
 
   // Events: mode switches, control-register writes and exceptions, for the traces and the report.
-  const sorted = [...symbols].sort((a, b) => a.value - b.value);
+  // Code that runs from a copy (.trampoline.copies) is named after the label it was assembled at.
+  const table = new SymbolTable(symbols, booted.copies);
   const symbolize = (lo: number, hi: number): string => {
-    const a = (hi >>> 0) * FOUR_GIB + (lo >>> 0);
-    let best: ProgramSymbol | null = null;
-    for (const s of sorted) { if (s.value <= a) best = s; else break; }
-    return best ? `${best.name}+0x${(a - best.value).toString(16)}` : hex64(lo, hi);
+    const s = table.symbolize((hi >>> 0) * FOUR_GIB + (lo >>> 0));
+    return s ? `${s.name}+0x${s.offset.toString(16)}` : hex64(lo, hi);
   };
   const switches: ModeSwitchRecord[] = [];
   const exceptions: ExceptionRecord[] = [];

@@ -2,6 +2,7 @@
 // PIT counter 0 → IRQ 0, COM1 → IRQ 4 and the RTC → IRQ 8 on the 8259 pair, port 0x61 with the PIT, A20 from port 0x92
 // and the 8042, the CMOS sized from the RAM. `programAsBios()` leaves them as a PC BIOS does before
 // booting (design.md, "Devices every boot program can rely on").
+import { PciConfig, PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA } from './pciConfig';
 import { A20Gate, PORT_A, SystemControlPortA } from './a20';
 import { Cmos, CMOS_DATA, CMOS_INDEX } from './cmos';
 import { DEBUG_CONSOLE_PORT, DebugConsole } from './debugConsole';
@@ -45,6 +46,8 @@ export class PcDevices {
   readonly kbc: KeyboardController;
   readonly debugConsole: DebugConsole;
   readonly exitPort: ExitPort;
+  /** PCI configuration mechanism #1 with an empty bus. */
+  readonly pci = new PciConfig();
 
   constructor(o: PcDevicesOptions) {
     const output = o.output ?? (() => undefined);
@@ -72,6 +75,9 @@ export class PcDevices {
     bus.register(COM1_PORT, COM1_PORT + 7, this.uart);
     bus.register(DEBUG_CONSOLE_PORT, DEBUG_CONSOLE_PORT, this.debugConsole);
     bus.register(EXIT_PORT, EXIT_PORT, this.exitPort, { wide: true });
+    // PCI configuration mechanism #1: the address register, and data that no device answers.
+    bus.register(PCI_CONFIG_ADDRESS, PCI_CONFIG_ADDRESS, this.pci, { wide: true });
+    bus.register(PCI_CONFIG_DATA, PCI_CONFIG_DATA + 3, this.pci, { wide: true });
   }
 
   /** Delivers timer events up to virtual time `icount` (call before checking for interrupts). */

@@ -37,6 +37,8 @@ export interface AssembledProgram {
   image: Uint8Array;
   symbols: ProgramSymbol[];
   lines: ProgramLine[];
+  /** Code that runs from a copy: [start, end) assembled, executed at `runtime` (for naming addresses). */
+  copies?: { start: number; end: number; runtime: number }[];
 }
 
 /**
@@ -85,6 +87,8 @@ export interface Booted {
   /** Guest RAM in bytes. */
   memory: number;
   elf: ElfImage | null;
+  /** Code that runs from a copy (declared in an assembled program's .trampoline.copies section). */
+  copies: { start: number; end: number; runtime: number }[];
   /** Linux: where the decompressor will enter the decompressed kernel (with KASLR off). */
   kernelEntry?: number;
 }
@@ -180,12 +184,14 @@ export function bootProgram(o: BootOptions): Booted {
   let image: Uint8Array | null = kind === 'raw' ? o.bytes : null;
   let symbols: ProgramSymbol[] = [];
   let lines: ProgramLine[] = [];
+  let copies: { start: number; end: number; runtime: number }[] = [];
   if (kind === 'gas') {
     if (o.assemble === undefined) bad(null, `${o.file}: an assembly source needs the assembler`);
     const codeSize = boot === 'real' || boot === 'reset' ? 16 : boot === 'protected' || boot === 'multiboot' ? 32 : 64;
     const asm = o.assemble(new TextDecoder().decode(o.bytes), o.file, load, codeSize);
     if (!asm.ok) bad(null, asm.errors.join('\n'));
     ({ image, symbols, lines } = asm);
+    copies = asm.copies ?? [];
   }
 
   let memory = o.memory ?? DEFAULT_MEMORY;
@@ -223,14 +229,14 @@ export function bootProgram(o: BootOptions): Booted {
       { name: 'startup_32', value: r.load }, { name: 'startup_64', value: r.load + 0x200 },
       { name: 'decompressed_kernel', value: r.kernelEntry },
     ];
-    return { machine: m, boot, kind, load: r.load, entry: r.entry, symbols: named, lines, memory, elf, kernelEntry: r.kernelEntry };
+    return { machine: m, boot, kind, load: r.load, entry: r.entry, symbols: named, lines, memory, elf, copies, kernelEntry: r.kernelEntry };
   }
   if (boot === 'multiboot') {
     const r = loaded(loadMultiboot(m, o.bytes, { file: o.file, modules: o.initrd.map((x) => ({ string: x.name, bytes: x.bytes })), ...(o.cmdline !== null ? { cmdline: o.cmdline } : {}) }));
     if (r.elf) { elf = r.elf; symbols = elfSymbols(r.elf); lines = elfLines(r.elf); }
     entry = resolveEntry(o.entry, symbols, r.entry, o.file);
     if (o.entry !== null) { m.cpu.ripLo = entry | 0; m.cpu.ripHi = 0; }
-    return { machine: m, boot, kind, load: loadedAt, entry, symbols, lines, memory, elf };
+    return { machine: m, boot, kind, load: loadedAt, entry, symbols, lines, memory, elf, copies };
   }
   if (image !== null) {
     if (boot === 'reset') mapRom(m, image);
@@ -266,7 +272,7 @@ export function bootProgram(o: BootOptions): Booted {
     default:
       bad('boot', `'${boot}' cannot run ${kind === 'gas' ? 'an assembled program' : 'this program'}`);
   }
-  return { machine: m, boot, kind, load: loadedAt, entry, symbols, lines, memory, elf };
+  return { machine: m, boot, kind, load: loadedAt, entry, symbols, lines, memory, elf, copies };
 }
 
 /** design.md `reset`: the ROM ends at 4 GiB, and its last 128 KiB (or all of it) ends at 1 MiB too. */

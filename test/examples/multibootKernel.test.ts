@@ -4,42 +4,13 @@
 // (`-kernel`, serial on stdio): the serial output and the exit status must agree, and match the README.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCommand } from '../../cli/run';
 import { QEMU, qemuMissing } from '../support/qemu';
-
-function exampleDir(): string {
-  const candidates = [2, 3].map((up) => path.join(__dirname, ...Array<string>(up).fill('..'), 'examples', 'multiboot-kernel'));
-  return candidates.find((d) => existsSync(path.join(d, 'kernel.c'))) ?? candidates[0];
-}
-
-/** The README's build flags: freestanding 32-bit code, no libc, so no gcc-multilib needed. */
-const KERNEL_CFLAGS = ['-m32', '-ffreestanding', '-nostdlib', '-fno-pic', '-fno-pie', '-fno-stack-protector', '-mno-sse', '-mno-mmx', '-O2', '-g'];
-
-function toolsMissing(): string | null {
-  for (const tool of ['gcc', 'ld']) {
-    try { execFileSync(tool, ['--version'], { stdio: 'ignore' }); } catch { return `${tool} is not installed (CI installs gcc and binutils)`; }
-  }
-  return null;
-}
-
-/** Builds kernel.elf into `work` as the README says; returns its path. */
-function buildKernel(work: string): string {
-  const dir = exampleDir();
-  const steps: [string, string[]][] = [
-    ['gcc', [...KERNEL_CFLAGS, '-c', path.join(dir, 'boot.S'), '-o', path.join(work, 'boot.o')]],
-    ['gcc', [...KERNEL_CFLAGS, '-c', path.join(dir, 'kernel.c'), '-o', path.join(work, 'kernel.o')]],
-    ['ld', ['-m', 'elf_i386', '-T', path.join(dir, 'linker.ld'), '-o', path.join(work, 'kernel.elf'), path.join(work, 'boot.o'), path.join(work, 'kernel.o')]],
-  ];
-  for (const [tool, args] of steps) {
-    const r = spawnSync(tool, args, { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${tool} ${args.join(' ')}:\n${r.stderr}`);
-  }
-  return path.join(work, 'kernel.elf');
-}
+import { buildKernel, exampleDir, toolsMissing } from '../support/multibootKernel';
 
 /** The expected console, from the README's fenced block after "Both print". */
 function readmeConsole(): string {
