@@ -36,6 +36,16 @@ function mapLine(edits: readonly LineEdit[], line: number): number {
   return line;
 }
 
+/** The inverse of mapLine: where a line of the analysed text is now (-1 when an edit touched it). */
+function forwardLine(edits: readonly LineEdit[], line: number): number {
+  for (const e of edits) {
+    if (line < 0) return -1;
+    if (line > e.start + e.removed) line += e.added - e.removed;
+    else if (line >= e.start) return -1;
+  }
+  return line;
+}
+
 /** Edits followed to reuse an analysis; after more, a new one is made. */
 const MAX_TRACKED_EDITS = 200;
 
@@ -132,6 +142,19 @@ export class Documents {
     }
     const analysis = this.analysis(uri);
     return analysis ? { analysis, line: asked + 1 } : null;
+  }
+
+  /**
+   * For an answer computed on the analysis analysisAtLine gave (not the current one): where a 0-based line
+   * of that analysis' own file is in the current text, or -1 when it was edited since (then the caller
+   * assembles afresh).
+   */
+  currentLine(uri: string, analysis: Analysis, line: number): number {
+    const c = this.cache.get(uri);
+    const doc = this.docs.get(uri);
+    if (c && doc && c.version === doc.version && c.analysis === analysis) return line;
+    const edits = this.edits.get(uri);
+    return edits && this.stale.get(uri) === analysis ? forwardLine(edits, line) : -1;
   }
 
   readFile = (p: string): string | null => {

@@ -2,7 +2,7 @@
 // cached analysis of the document's current version (documents.ts). A handler that fails logs the
 // failure and answers null: no text may stop the server answering.
 import {
-  CancellationToken, Connection, InitializeParams, InitializeResult, ResponseError, TextDocumentSyncKind,
+  CancellationToken, Connection, InitializeParams, InitializeResult, Location, Range, ResponseError, TextDocumentSyncKind,
 } from 'vscode-languageserver';
 import * as path from 'node:path';
 import { Analysis } from '../assembler/analysis';
@@ -11,11 +11,11 @@ import { diagnosticsByFile } from './diagnostics';
 import { Documents, pathToUri, uriToPath } from './documents';
 import { foldingRanges } from './folding';
 import { hover } from './hover';
-import { definition, prepareRename, references, rename } from './navigation';
+import { definition, prepareRename, references, rename, wordRange } from './navigation';
 import { LEGEND, semanticTokens } from './semanticTokens';
 import { documentSymbols, workspaceSymbols } from './symbols';
 import { workspaceAnalyses } from './workspace';
-import { wordAt, wordsOfLine } from '../assembler/analysis';
+import { definitionsOf, wordAt, wordsOfLine } from '../assembler/analysis';
 
 /** Quiet time after the last edit before diagnostics are recomputed and published. */
 const DIAGNOSTICS_DELAY_MS = 150;
@@ -71,7 +71,7 @@ export class Session {
       const line = doc.getText({ start: { line: p.position.line, character: 0 }, end: { line: p.position.line + 1, character: 0 } }).replace(/\r?\n$/, '');
       return complete(at.analysis, at.analysis.file, p.position, line, at.line);
     }, []));
-    c.onDefinition((p) => this.guard('definition', () => definition(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character), null));
+    c.onDefinition((p) => this.guard('definition', () => this.definition(p.textDocument.uri, p.position.line, p.position.character), null));
     c.onReferences((p) => this.guard('references', () => references(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.context.includeDeclaration), null));
     c.onPrepareRename((p) => this.guard('prepareRename', () => prepareRename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character), null));
     c.onRenameRequest((p) => this.guard('rename', () => rename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.newName), null));
@@ -128,6 +128,38 @@ export class Session {
   /** The URI the client opened a file under, else its file: URI. */
   private uriOf(file: string): string {
     return this.docs.uris().find((u) => uriToPath(u) === file) ?? pathToUri(file);
+  }
+
+  /**
+   * Go to definition. While the user types, the last assembly answers when the asked line is unchanged
+   * since it and every definition found is in this file on a line not edited since (as hover does);
+   * otherwise the file is assembled again.
+   */
+  private definition(uri: string, line: number, character: number): Location[] {
+    const file = uriToPath(uri);
+    const own = this.docs.analysisAtLine(uri, line);
+    if (own !== null) {
+      let found: Location[];
+      if (own.edited === undefined) found = definition([own.analysis], file, own.line - 1, character);
+      else {
+        // The asked line was edited: its words read now (as hover does); numeric locals depend on where
+        // the line is, so those wait for the new assembly.
+        const col = character + 1;
+        const words = wordsOfLine(own.analysis, file, own.edited, line + 1);
+        const w = words.find((x) => col >= x.col && col < x.end) ?? words.find((x) => col === x.end);
+        found = w === undefined || w.what === 'local' ? [] : definitionsOf(own.analysis, w).map((d) => Location.create(pathToUri(d.file), wordRange(d)));
+      }
+      const placed: Location[] = [];
+      for (const l of found) {
+        // A definition in another file may have moved if that file changed: assemble again.
+        if (uriToPath(l.uri) !== file) { placed.length = 0; break; }
+        const now = this.docs.currentLine(uri, own.analysis, l.range.start.line);
+        if (now < 0) { placed.length = 0; break; }
+        placed.push(Location.create(l.uri, Range.create(now, l.range.start.character, now, l.range.end.character)));
+      }
+      if (placed.length === found.length && found.length > 0) return placed;
+    }
+    return definition(this.contexts(uri), file, line, character);
   }
 
   private contexts(uri: string): Analysis[] {

@@ -323,3 +323,35 @@ test('initializationOptions.includePaths are searched after the including file\'
     await other.close();
   }
 });
+
+test('definition right after an edit: answered from the last assembly, with lines moved by the edit', async () => {
+  const file = path.join(tmp, 'moved.S');
+  const source = '\t.code64\nstart:\n\tjmp target\n\tnop\ntarget:\n\tret\n';
+  writeFileSync(file, source);
+  await server.open(file, source, 1);
+  const at = { line: 2, character: 6 };
+  let defs = await request<Location[]>('textDocument/definition', uriOf(file), at);
+  assert.deepEqual(defs.map((d) => d.range.start.line), [4]);
+  // Two lines inserted above `target:` (below the asking line): the definition is now two lines lower,
+  // whether the server answers from the last assembly or assembles again.
+  await server.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uriOf(file), version: 2 },
+    contentChanges: [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: '\tnop\n\tnop\n' }],
+  });
+  defs = await request<Location[]>('textDocument/definition', uriOf(file), at);
+  assert.deepEqual(defs.map((d) => d.range.start.line), [6]);
+  // An edit of the definition's own line: assembled again, the label found where it now is.
+  await server.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uriOf(file), version: 3 },
+    contentChanges: [{ range: { start: { line: 6, character: 0 }, end: { line: 7, character: 0 } }, text: '\tnop\ntarget:\n' }],
+  });
+  defs = await request<Location[]>('textDocument/definition', uriOf(file), at);
+  assert.deepEqual(defs.map((d) => d.range.start.line), [7]);
+  // The asking line itself edited (a comment appended): its words are read afresh.
+  await server.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uriOf(file), version: 4 },
+    contentChanges: [{ range: { start: { line: 2, character: 11 }, end: { line: 2, character: 11 } }, text: '\t# go' }],
+  });
+  defs = await request<Location[]>('textDocument/definition', uriOf(file), at);
+  assert.deepEqual(defs.map((d) => d.range.start.line), [7]);
+});
