@@ -157,6 +157,22 @@ export class Documents {
     return edits && this.stale.get(uri) === analysis ? forwardLine(edits, line) : -1;
   }
 
+  /** Whether `analysis` is the one of the current text (no edits since). */
+  isCurrent(uri: string, analysis: Analysis): boolean {
+    const c = this.cache.get(uri);
+    return c !== undefined && c.analysis === analysis && c.version === this.docs.get(uri)?.version;
+  }
+
+  /** Whether a line edited since the last assembly (analysisAtLine's stale one) now contains `text`. */
+  editedLinesContain(uri: string, text: string): boolean {
+    const doc = this.docs.get(uri);
+    const edits = this.edits.get(uri);
+    if (!doc || !edits) return true;
+    const lines = doc.getText().split('\n');
+    for (let k = 0; k < lines.length; k++) if (mapLine(edits, k) < 0 && lines[k].includes(text)) return true;
+    return false;
+  }
+
   readFile = (p: string): string | null => {
     const full = normPath(path.resolve(p));
     for (const d of this.docs.values()) if (uriToPath(d.uri) === full) return d.getText();

@@ -15,7 +15,7 @@ import { definition, prepareRename, references, rename, wordRange } from './navi
 import { LEGEND, semanticTokens } from './semanticTokens';
 import { documentSymbols, workspaceSymbols } from './symbols';
 import { workspaceAnalyses } from './workspace';
-import { definitionsOf, wordAt, wordsOfLine } from '../assembler/analysis';
+import { definitionsOf, occurrencesOf, wordAt, wordsOfLine } from '../assembler/analysis';
 
 /** Quiet time after the last edit before diagnostics are recomputed and published. */
 const DIAGNOSTICS_DELAY_MS = 150;
@@ -72,7 +72,11 @@ export class Session {
       return complete(at.analysis, at.analysis.file, p.position, line, at.line);
     }, []));
     c.onDefinition((p) => this.guard('definition', () => this.definition(p.textDocument.uri, p.position.line, p.position.character), null));
-    c.onReferences((p) => this.guard('references', () => references(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.context.includeDeclaration), null));
+    c.onReferences((p) => this.guard('references', () => {
+      const quick = this.occurrencesFromLastAssembly(p.textDocument.uri, p.position.line, p.position.character);
+      if (quick !== null) return quick.filter((o) => p.context.includeDeclaration || o.role !== 'def').map((o) => Location.create(p.textDocument.uri, o.range));
+      return references(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.context.includeDeclaration);
+    }, null));
     c.onPrepareRename((p) => this.guard('prepareRename', () => prepareRename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character), null));
     c.onRenameRequest((p) => this.guard('rename', () => rename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.newName), null));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', () => {
@@ -160,6 +164,29 @@ export class Session {
       if (placed.length === found.length && found.length > 0) return placed;
     }
     return definition(this.contexts(uri), file, line, character);
+  }
+
+  /**
+   * References while the user types: the last assembly's occurrences of the word, placed in the current
+   * text — only when the asked line and every occurrence's line are unedited since, all occurrences are in
+   * this file, and no edited line now holds the name (a new reference being typed); else null, and the
+   * caller assembles again. Numeric locals always wait for the new assembly.
+   */
+  private occurrencesFromLastAssembly(uri: string, line: number, character: number): { range: Range; role: string }[] | null {
+    const file = uriToPath(uri);
+    const own = this.docs.analysisAtLine(uri, line);
+    if (own === null || own.edited !== undefined || this.docs.isCurrent(uri, own.analysis)) return null;
+    const w = wordAt(own.analysis, file, own.line, character + 1);
+    if (!w || w.what === 'local' || w.kind === undefined) return null;
+    if (this.docs.editedLinesContain(uri, w.text)) return null;
+    const out: { range: Range; role: string }[] = [];
+    for (const o of occurrencesOf(own.analysis, w)) {
+      if (o.file !== file) return null;
+      const now = this.docs.currentLine(uri, own.analysis, o.line - 1);
+      if (now < 0) return null;
+      out.push({ range: Range.create(now, o.col - 1, now, o.end - 1), role: o.role ?? '' });
+    }
+    return out.length > 0 ? out : null;
   }
 
   private contexts(uri: string): Analysis[] {

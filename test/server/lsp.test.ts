@@ -355,3 +355,25 @@ test('definition right after an edit: answered from the last assembly, with line
   defs = await request<Location[]>('textDocument/definition', uriOf(file), at);
   assert.deepEqual(defs.map((d) => d.range.start.line), [7]);
 });
+
+test('references right after an edit: from the last assembly when nothing edited mentions the name, else assembled again', async () => {
+  const file = path.join(tmp, 'refs.S');
+  const source = '\t.code64\nstart:\n\tjmp target\n\tnop\ntarget:\n\tcall target\n\tret\n';
+  writeFileSync(file, source);
+  await server.open(file, source, 1);
+  const lines = async (): Promise<number[]> => (await request<Location[]>('textDocument/references', uriOf(file), { line: 2, character: 6 }, { context: { includeDeclaration: true } }))
+    .map((l) => l.range.start.line).sort((a, b) => a - b);
+  assert.deepEqual(await lines(), [2, 4, 5]);
+  // A line inserted above the label: every occurrence below it moves.
+  await server.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uriOf(file), version: 2 },
+    contentChanges: [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: '\tnop\n' }],
+  });
+  assert.deepEqual(await lines(), [2, 5, 6]);
+  // A new reference typed on a new line: it must be found too.
+  await server.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uriOf(file), version: 3 },
+    contentChanges: [{ range: { start: { line: 7, character: 0 }, end: { line: 7, character: 0 } }, text: '\tjmp target\n' }],
+  });
+  assert.deepEqual(await lines(), [2, 5, 6, 7]);
+});
