@@ -97,3 +97,26 @@ test('dap: with "assembler": "gnu" (gcc + GNU as + ld), the same breakpoint stop
     await close();
   }
 });
+
+test('dap: a data breakpoint on the PML5 entry at 0x7000 stops after the kernel writes CR3 | 7 there', async () => {
+  const { dc, close } = await startInProcess();
+  try {
+    await launch(dc, { ...LVL5_ARGS, stopOnEntry: false }, async () => {
+      const info = await dc.dataBreakpointInfoRequest({ name: '0x7000', bytes: 8 } as DebugProtocol.DataBreakpointInfoArguments);
+      assert.equal(info.body.dataId, 'linear:0x7000:8');
+      const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+      assert.equal(set.body.breakpoints[0].verified, true);
+    });
+    const s = await stopped(dc);
+    assert.equal(s.reason, 'data breakpoint');
+    assert.match(s.description ?? '', /^write of [48] bytes at linear 0x7000 .* at startup_64\+0x/);
+    // The entry holds the 4-level CR3 with P | RW | US, as lvl5.S writes it (`leaq 0x7(%rdi), %rax`).
+    const entry = BigInt((await dc.evaluateRequest({ expression: '*(u64*)0x7000', context: 'watch' })).body.result);
+    const cr3 = BigInt((await dc.evaluateRequest({ expression: 'cr3', context: 'watch' })).body.result);
+    assert.equal(entry, cr3 | 7n);
+    // Still 4-level paging: the switch comes later.
+    assert.equal((await dc.customRequest('trampoline/pageTables')).body.paging, '4-level');
+  } finally {
+    await close();
+  }
+});
