@@ -9,6 +9,8 @@ import { TSC_PER_INSN } from './time';
 
 export const MSR_TSC = 0x10;
 export const MSR_APIC_BASE = 0x1b;
+/** Microcode update signature (SDM Vol.4 Table 2-2 IA32_BIOS_SIGN_ID; Vol.3A §9.11.7.1 "Determining the Signature"). */
+export const MSR_BIOS_SIGN_ID = 0x8b;
 /** Machine-check global capability (read-only) and status (SDM Vol.4 Table 2-2). */
 export const MSR_MCG_CAP = 0x179, MSR_MCG_STATUS = 0x17a;
 export const MSR_SYSENTER_CS = 0x174;
@@ -69,6 +71,9 @@ export function readMsr(cpu: Cpu, index: number, pos: number): number {
   switch (index | 0) {
     case MSR_TSC: return readTsc(cpu, pos);
     case MSR_APIC_BASE: lo = cpu.apicBaseLo; hi = cpu.apicBaseHi; break;
+    // Bits 31:0 reserved, 63:32 the loaded update's revision as CPUID.01H left it; 0 there means no
+    // microcode update is loaded (SDM Vol.4 Table 2-2), which is our case.
+    case MSR_BIOS_SIGN_ID: break;
     case MSR_SYSENTER_CS: lo = cpu.sysenterCs; break;
     case MSR_SYSENTER_ESP: lo = cpu.sysenterEspLo; hi = cpu.sysenterEspHi; break;
     case MSR_SYSENTER_EIP: lo = cpu.sysenterEipLo; hi = cpu.sysenterEipHi; break;
@@ -114,6 +119,9 @@ export function writeMsr(cpu: Cpu, index: number, lo: number, hi: number, i: Ins
       cpu.apicBaseLo = lo; cpu.apicBaseHi = hi;
       return;
     }
+    // Software writes 0 before CPUID.01H and reads the signature back (SDM Vol.3A §9.11.7.1); with no
+    // update loaded CPUID.01H leaves 0 there, so the written value is not kept.
+    case MSR_BIOS_SIGN_ID: return;
     case MSR_SYSENTER_CS: cpu.sysenterCs = lo; return; // bits 63:32 are ignored by SYSENTER; kept as written in bits 31:0
     case MSR_SYSENTER_ESP: needCanonical(cpu, hi, 'IA32_SYSENTER_ESP'); cpu.sysenterEspLo = lo; cpu.sysenterEspHi = hi; return;
     case MSR_SYSENTER_EIP: needCanonical(cpu, hi, 'IA32_SYSENTER_EIP'); cpu.sysenterEipLo = lo; cpu.sysenterEipHi = hi; return;

@@ -7,7 +7,7 @@ import { Vector, raise } from '../fault';
 import type { Handler, Insn } from '../insn';
 import { CR0_PE, EFER_LMA, EFLAGS_VM } from '../modes';
 import { ATTN_MODE, ATTN_TRACE, Cpu, Reg, Seg } from '../state';
-import { CR0_TS, CR4_DE, CR4_PCIDE, CR4_PKE, CR4_TSD, CR4_UMIP, writeCr0, writeCr2, writeCr3, writeCr4, writeCr8 } from '../controlRegs';
+import { CR0_TS, CR4_DE, CR4_FSGSBASE, CR4_PCIDE, CR4_PKE, CR4_TSD, CR4_UMIP, writeCr0, writeCr2, writeCr3, writeCr4, writeCr8 } from '../controlRegs';
 import { baseCanonical, readMsr, readTsc, writeMsr } from '../msr';
 import { emitCrWrite } from '../events';
 import { FLAG_ZF } from '../../isa/form';
@@ -483,6 +483,34 @@ function rdpid(cpu: Cpu, i: Insn): void {
   else setReg32(cpu, i.rm, cpu.tscAux);
 }
 
+/**
+ * RDFSBASE/RDGSBASE, WRFSBASE/WRGSBASE (SDM Vol.2B): read or write the FS/GS base at any CPL; #UD unless
+ * CR4.FSGSBASE = 1 (64-bit mode and CPUID are checked by decoding). The 32-bit forms read bits 31:0 and
+ * write a zero-extended base; the 64-bit write is #GP(0) if the value is not canonical.
+ */
+function fsgsbaseEnabled(cpu: Cpu): void {
+  if ((cpu.cr4 & CR4_FSGSBASE) === 0) raise(Vector.UD, 0, 'RD/WR FS/GS base with CR4.FSGSBASE = 0');
+}
+
+function rdSegBase(seg: number): Handler {
+  return (cpu, i) => {
+    fsgsbaseEnabled(cpu);
+    if (i.opSize === 64) setRegSized(cpu, i.rm, 64, cpu.segBaseLo[seg], cpu.segBaseHi[seg]);
+    else setReg32(cpu, i.rm, cpu.segBaseLo[seg]);
+  };
+}
+
+function wrSegBase(seg: number): Handler {
+  return (cpu, i) => {
+    fsgsbaseEnabled(cpu);
+    const lo = cpu.lo[i.rm];
+    const hi = i.opSize === 64 ? cpu.hi[i.rm] : 0;
+    if (!baseCanonical(cpu, hi)) raise(Vector.GP, 0, 'WRFSBASE/WRGSBASE: non-canonical base');
+    cpu.segBaseLo[seg] = lo;
+    cpu.segBaseHi[seg] = hi;
+  };
+}
+
 // ---- INVLPG, INVPCID, INVD, WBINVD, CLFLUSH -----------------------------------------------------------
 
 /**
@@ -549,7 +577,46 @@ function clflush(cpu: Cpu, i: Insn): void {
   cpu.mem.read8(a, cpu.linHi);
 }
 
+/**
+ * LFENCE, MFENCE, SFENCE (SDM Vol.2A LFENCE, MFENCE; Vol.2B SFENCE): order loads and stores. This processor
+ * executes one instruction at a time with no store buffer or speculation, so every access is already
+ * complete and globally visible when the next instruction starts: nothing to wait for.
+ */
+function fence(): void {
+  // Nothing is outstanding.
+}
+
+const FLAG_AC = 1 << 18;
+
+/**
+ * CLAC, STAC (SDM Vol.2A CLAC, Vol.2B STAC): clear or set EFLAGS.AC, which lets supervisor accesses reach
+ * user pages under CR4.SMAP (Vol.3A §4.6.1; the page walk reads AC at each access). #UD — not #GP — at
+ * CPL > 0, which includes virtual-8086 mode; allowed in real mode.
+ */
+function clac(cpu: Cpu): void {
+  if (cpu.cpl > 0 || (cpu.flags & EFLAGS_VM) !== 0) raise(Vector.UD, 0, 'CLAC at CPL > 0');
+  cpu.flags &= ~FLAG_AC;
+}
+
+function stac(cpu: Cpu): void {
+  if (cpu.cpl > 0 || (cpu.flags & EFLAGS_VM) !== 0) raise(Vector.UD, 0, 'STAC at CPL > 0');
+  cpu.flags |= FLAG_AC;
+}
+
 export const handlers: Record<string, Handler> = {
+  clac,
+  stac,
+  rdfsbase_r32: rdSegBase(Seg.FS),
+  rdfsbase_r64: rdSegBase(Seg.FS),
+  rdgsbase_r32: rdSegBase(Seg.GS),
+  rdgsbase_r64: rdSegBase(Seg.GS),
+  wrfsbase_r32: wrSegBase(Seg.FS),
+  wrfsbase_r64: wrSegBase(Seg.FS),
+  wrgsbase_r32: wrSegBase(Seg.GS),
+  wrgsbase_r64: wrSegBase(Seg.GS),
+  lfence: fence,
+  mfence: fence,
+  sfence: fence,
   movcr_r32_cr: movFromCr,
   movcr_r64_cr: movFromCr,
   movcr_cr_r32: movToCr,

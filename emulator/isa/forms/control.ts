@@ -59,10 +59,23 @@ export const controlForms: readonly string[] = [
   'wrmsr                | 0F 30             | WRMSR                 | stop',
   'swapgs               | 0F 01 F8          | SWAPGS                | o64',
   'rdtscp               | 0F 01 F9          | RDTSCP                | cpuid=rdtscp',
+  // SMAP's EFLAGS.AC override (SDM Vol.2A CLAC, Vol.2B STAC; Vol.3A §4.6.1).
+  'clac                 | NP 0F 01 CA       | CLAC                  | cpuid=smap',
+  'stac                 | NP 0F 01 CB       | STAC                  | cpuid=smap',
   'rdpkru               | NP 0F 01 EE       | RDPKRU                | cpuid=pku',
   'wrpkru               | NP 0F 01 EF       | WRPKRU                | cpuid=pku',
   'rdpid_r32            | F3 0F C7 /7       | RDPID r32             | i64 anysize cpuid=rdpid',
   'rdpid_r64            | F3 0F C7 /7       | RDPID r64             | o64 f64 cpuid=rdpid',
+  // FS/GS base access from any privilege level when CR4.FSGSBASE = 1 (SDM Vol.2B RDFSBASE/RDGSBASE,
+  // WRFSBASE/WRGSBASE): register operand only, 64-bit mode only.
+  'rdfsbase_r32         | F3 0F AE /0       | RDFSBASE r32          | o64 cpuid=fsgsbase',
+  'rdfsbase_r64         | REX.W F3 0F AE /0 | RDFSBASE r64          | o64 cpuid=fsgsbase',
+  'rdgsbase_r32         | F3 0F AE /1       | RDGSBASE r32          | o64 cpuid=fsgsbase',
+  'rdgsbase_r64         | REX.W F3 0F AE /1 | RDGSBASE r64          | o64 cpuid=fsgsbase',
+  'wrfsbase_r32         | F3 0F AE /2       | WRFSBASE r32          | o64 cpuid=fsgsbase',
+  'wrfsbase_r64         | REX.W F3 0F AE /2 | WRFSBASE r64          | o64 cpuid=fsgsbase',
+  'wrgsbase_r32         | F3 0F AE /3       | WRGSBASE r32          | o64 cpuid=fsgsbase',
+  'wrgsbase_r64         | REX.W F3 0F AE /3 | WRGSBASE r64          | o64 cpuid=fsgsbase',
   // TLB and cache control (SDM Vol.2A INVLPG, INVPCID, INVD, WBINVD, CLFLUSH).
   'invlpg_m             | 0F 01 /7          | INVLPG m              | stop',
   'invpcid_r32_m128     | 66 0F 38 82 /r    | INVPCID r32, m128     | i64 anysize stop cpuid=invpcid',
@@ -70,4 +83,9 @@ export const controlForms: readonly string[] = [
   'invd                 | 0F 08             | INVD                  | ',
   'wbinvd               | 0F 09             | WBINVD                | ',
   'clflush_m8           | NP 0F AE /7       | CLFLUSH m8            | cpuid=clflush',
+  // Memory fences (SDM Vol.2A LFENCE, MFENCE; Vol.2B SFENCE). The SDM also accepts any r/m in ModRM
+  // (0F AE E9–EF, F1–F7, F9–FF); only the documented E8, F0, F8 decode here.
+  'lfence               | NP 0F AE E8       | LFENCE                | cpuid=sse2',
+  'mfence               | NP 0F AE F0       | MFENCE                | cpuid=sse2',
+  'sfence               | NP 0F AE F8       | SFENCE                | cpuid=sse',
 ];
