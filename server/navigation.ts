@@ -42,7 +42,7 @@ export function references(contexts: Analysis[], file: string, line: number, cha
 }
 
 /** Why the word cannot be renamed, or null when it can. */
-function refusal(w: Word | undefined): string | null {
+export function refusal(w: Word | undefined): string | null {
   if (!w) return 'Nothing to rename here: place the cursor on a label, macro, #define or equate.';
   switch (w.what) {
     case 'local': return `Numeric local label '${w.text}' cannot be renamed: GAS numbers them by position (1:, 1b, 1f); give it a name instead.`;
@@ -64,14 +64,18 @@ export function prepareRename(contexts: Analysis[], file: string, line: number, 
   return wordRange(w as Word);
 }
 
+/** Refuses a new name that is not a GAS symbol name (GAS manual §5.3); a #define's must be a C identifier. */
+export function checkNewName(w: Word, newName: string): void {
+  const valid = w.kind === 'define' ? /^[A-Za-z_]\w*$/ : /^[A-Za-z_.][\w.$]*$/;
+  if (!valid.test(newName)) throw new ResponseError(ErrorCodes.InvalidRequest, `'${newName}' is not a valid ${w.kind === 'define' ? 'macro name' : 'symbol name'}.`);
+}
+
 export function rename(contexts: Analysis[], file: string, line: number, character: number, newName: string): WorkspaceEdit {
   const found = wordsAt(contexts, file, line, character);
   const why = refusal(found[0]?.w);
   if (why) throw new ResponseError(ErrorCodes.RequestFailed, why);
   const w = found[0].w;
-  // GAS symbol names (GAS manual §5.3); a #define name must also be a C identifier.
-  const valid = w.kind === 'define' ? /^[A-Za-z_]\w*$/ : /^[A-Za-z_.][\w.$]*$/;
-  if (!valid.test(newName)) throw new ResponseError(ErrorCodes.InvalidRequest, `'${newName}' is not a valid ${w.kind === 'define' ? 'macro name' : 'symbol name'}.`);
+  checkNewName(w, newName);
   const changes: Record<string, TextEdit[]> = {};
   for (const o of unique(found.flatMap(({ a, w: x }) => occurrencesOf(a, x)))) {
     (changes[pathToUri(o.file)] ??= []).push(TextEdit.replace(wordRange(o), newName));

@@ -2,7 +2,7 @@
 // cached analysis of the document's current version (documents.ts). A handler that fails logs the
 // failure and answers null: no text may stop the server answering.
 import {
-  CancellationToken, Connection, InitializeParams, InitializeResult, Location, Range, ResponseError, TextDocumentSyncKind,
+  CancellationToken, Connection, InitializeParams, InitializeResult, Location, Range, ResponseError, TextDocumentSyncKind, TextEdit,
 } from 'vscode-languageserver';
 import * as path from 'node:path';
 import { Analysis } from '../assembler/analysis';
@@ -11,11 +11,11 @@ import { diagnosticsByFile } from './diagnostics';
 import { Documents, pathToUri, uriToPath } from './documents';
 import { foldingRanges } from './folding';
 import { hover } from './hover';
-import { definition, prepareRename, references, rename, wordRange } from './navigation';
+import { checkNewName, definition, prepareRename, references, refusal, rename, wordRange } from './navigation';
 import { LEGEND, semanticTokens } from './semanticTokens';
 import { documentSymbols, workspaceSymbols } from './symbols';
 import { workspaceAnalyses } from './workspace';
-import { definitionsOf, occurrencesOf, wordAt, wordsOfLine } from '../assembler/analysis';
+import { Word, definitionsOf, occurrencesOf, wordAt, wordsOfLine } from '../assembler/analysis';
 
 /** Quiet time after the last edit before diagnostics are recomputed and published. */
 const DIAGNOSTICS_DELAY_MS = 150;
@@ -77,8 +77,20 @@ export class Session {
       if (quick !== null) return quick.filter((o) => p.context.includeDeclaration || o.role !== 'def').map((o) => Location.create(p.textDocument.uri, o.range));
       return references(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.context.includeDeclaration);
     }, null));
-    c.onPrepareRename((p) => this.guard('prepareRename', () => prepareRename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character), null));
-    c.onRenameRequest((p) => this.guard('rename', () => rename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.newName), null));
+    c.onPrepareRename((p) => this.guard('prepareRename', () => {
+      const quick = this.occurrencesFromLastAssembly(p.textDocument.uri, p.position.line, p.position.character);
+      const here = quick?.find((o) => o.range.start.line === p.position.line && o.range.start.character <= p.position.character && p.position.character <= o.range.end.character);
+      if (quick !== null && here !== undefined) return here.range;
+      return prepareRename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character);
+    }, null));
+    c.onRenameRequest((p) => this.guard('rename', () => {
+      const quick = this.occurrencesFromLastAssembly(p.textDocument.uri, p.position.line, p.position.character);
+      if (quick !== null && quick.length > 0) {
+        checkNewName(quick[0].word, p.newName);
+        return { changes: { [p.textDocument.uri]: quick.map((o) => TextEdit.replace(o.range, p.newName)) } };
+      }
+      return rename(this.contexts(p.textDocument.uri), uriToPath(p.textDocument.uri), p.position.line, p.position.character, p.newName);
+    }, null));
     c.onDocumentSymbol((p) => this.guard('documentSymbol', () => {
       const a = this.docs.analysis(p.textDocument.uri);
       return a ? documentSymbols(a, a.file) : [];
@@ -172,19 +184,20 @@ export class Session {
    * this file, and no edited line now holds the name (a new reference being typed); else null, and the
    * caller assembles again. Numeric locals always wait for the new assembly.
    */
-  private occurrencesFromLastAssembly(uri: string, line: number, character: number): { range: Range; role: string }[] | null {
+  private occurrencesFromLastAssembly(uri: string, line: number, character: number): { range: Range; role: string; word: Word }[] | null {
     const file = uriToPath(uri);
     const own = this.docs.analysisAtLine(uri, line);
     if (own === null || own.edited !== undefined || this.docs.isCurrent(uri, own.analysis)) return null;
     const w = wordAt(own.analysis, file, own.line, character + 1);
-    if (!w || w.what === 'local' || w.kind === undefined) return null;
+    // Numeric locals, and whatever rename refuses, take the full path (with its message).
+    if (!w || w.what === 'local' || w.kind === undefined || refusal(w) !== null) return null;
     if (this.docs.editedLinesContain(uri, w.text)) return null;
-    const out: { range: Range; role: string }[] = [];
+    const out: { range: Range; role: string; word: Word }[] = [];
     for (const o of occurrencesOf(own.analysis, w)) {
       if (o.file !== file) return null;
       const now = this.docs.currentLine(uri, own.analysis, o.line - 1);
       if (now < 0) return null;
-      out.push({ range: Range.create(now, o.col - 1, now, o.end - 1), role: o.role ?? '' });
+      out.push({ range: Range.create(now, o.col - 1, now, o.end - 1), role: o.role ?? '', word: w });
     }
     return out.length > 0 ? out : null;
   }

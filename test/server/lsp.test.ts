@@ -377,3 +377,21 @@ test('references right after an edit: from the last assembly when nothing edited
   });
   assert.deepEqual(await lines(), [2, 5, 6, 7]);
 });
+
+test('rename right after an edit renames every occurrence where it now is', async () => {
+  const file = path.join(tmp, 'ren.S');
+  const source = '\t.code64\nstart:\n\tjmp target\n\tnop\ntarget:\n\tcall target\n\tret\n';
+  writeFileSync(file, source);
+  await server.open(file, source, 1);
+  await request<Location[]>('textDocument/definition', uriOf(file), { line: 2, character: 6 }); // assembled once
+  await server.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uriOf(file), version: 2 },
+    contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\t/* moved */\n' }],
+  });
+  const prep = await request<{ start: { line: number } }>('textDocument/prepareRename', uriOf(file), { line: 3, character: 6 });
+  assert.equal(prep.start.line, 3);
+  const edit = await request<WorkspaceEdit>('textDocument/rename', uriOf(file), { line: 3, character: 6 }, { newName: 'goal' });
+  const lines = (edit.changes?.[uriOf(file)] ?? []).map((e) => [e.range.start.line, e.range.start.character, e.newText]).sort();
+  assert.deepEqual(lines, [[3, 5, 'goal'], [5, 0, 'goal'], [6, 6, 'goal']]);
+  await assert.rejects(request('textDocument/rename', uriOf(file), { line: 3, character: 6 }, { newName: '9bad' }), /not a valid symbol name/);
+});
