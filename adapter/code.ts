@@ -16,20 +16,10 @@ export interface Instruction {
   bits: 16 | 32 | 64;
 }
 
-/** The code size code at `linear` last ran in, else the current one. */
+/** The code size code at `linear` last ran in (recorded by the executor per decoded block), else the current one. */
 export function codeBitsAt(d: Debuggee, linear: number): 16 | 32 | 64 {
   const t = d.translate(linear);
-  if (t.physical !== null) {
-    const recorded = codeSizeAt(d, t.physical);
-    if (recorded !== null) return recorded;
-  }
-  return d.mode().codeBits;
-}
-
-/** What the executor recorded for the frame (null: never ran there, or not recorded). */
-function codeSizeAt(d: Debuggee, physical: number): 16 | 32 | 64 | null {
-  const exec = d.machine.exec as unknown as { codeSizeAt?: (p: number) => 16 | 32 | 64 | null };
-  return typeof exec.codeSizeAt === 'function' ? exec.codeSizeAt(physical) : null;
+  return (t.physical !== null ? d.machine.exec.codeSizeAt(t.physical) : null) ?? d.mode().codeBits;
 }
 
 function toInstruction(l: DisasmLine, bits: 16 | 32 | 64): Instruction {

@@ -2,6 +2,7 @@
 // data segments (SDM Vol.3A §3.4.5, Figure 3-8, Table 3-1), system segments and gates (§3.5, Table 3-2),
 // and the 16-byte system descriptors and gates of IA-32e mode (§3.5 Figure 7-4 for the TSS/LDT descriptor,
 // §5.8.3.1 Figure 5-9 for call gates, §6.14.1 Figure 6-8 for 64-bit IDT gates).
+import { hex } from './format';
 
 export interface DecodedDescriptor {
   /** Segment base (64-bit for IA-32e LDT/TSS descriptors); 0 for gates. */
@@ -109,8 +110,4 @@ export function describeDescriptor(d: DecodedDescriptor): string {
   if (d.kind === 'reserved') return `${d.typeName} (type ${d.type})${d.p ? ' P' : ''}`;
   const flags = [d.p ? 'P' : 'not present', d.g ? 'G' : '', d.kind === 'code' && d.l ? 'L' : '', d.db ? (d.kind === 'code' ? 'D' : 'B') : '', d.avl ? 'AVL' : ''];
   return `${d.typeName} base=${hex(d.base)} limit=${hex(d.limit)} DPL=${d.dpl} ${flags.filter((x) => x !== '').join(' ')}`;
-}
-
-function hex(v: number | bigint): string {
-  return '0x' + v.toString(16);
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseElf } from '../emulator/loaders/elf';
 import { elfSymbols } from '../emulator/loaders/boot';
+import { COPIES_SECTION, CopyRange, parseCopies } from '../assembler/program';
 
 export interface GnuOptions {
   includePaths: string[];
@@ -15,7 +16,7 @@ export interface GnuOptions {
 }
 
 export type GnuResult =
-  | { ok: true; image: Uint8Array; symbols: { name: string; value: number }[]; lines: { address: number; size: number; file: string; line: number }[]; copies: { start: number; end: number; runtime: number }[] }
+  | { ok: true; image: Uint8Array; symbols: { name: string; value: number }[]; lines: { address: number; size: number; file: string; line: number }[]; copies: CopyRange[] }
   | { ok: false; errors: string[] };
 
 function run(tool: string, args: string[], cwd: string): { ok: true } | { ok: false; output: string } {
@@ -48,13 +49,8 @@ export function gnuAssemble(file: string, origin: number, codeSize: 16 | 32 | 64
     const parsed = parseElf(elfBytes, file);
     if (!parsed.ok) return { ok: false, errors: [parsed.message] };
     const image = parsed.image;
-    const copies: { start: number; end: number; runtime: number }[] = [];
-    const sec = image.sections.find((s) => s.name === '.trampoline.copies');
-    if (sec !== undefined) {
-      const v = new DataView(elfBytes.buffer, elfBytes.byteOffset + sec.offset, sec.size);
-      const q = (k: number): number => v.getUint32(k, true) + v.getUint32(k + 4, true) * 2 ** 32;
-      for (let k = 0; k + 24 <= sec.size; k += 24) copies.push({ start: q(k), end: q(k + 8), runtime: q(k + 16) });
-    }
+    const sec = image.sections.find((s) => s.name === COPIES_SECTION);
+    const copies = sec === undefined ? [] : parseCopies(elfBytes.subarray(sec.offset, sec.offset + sec.size));
     return {
       ok: true,
       image: new Uint8Array(readFileSync(path.join(dir, 'program.bin'))),

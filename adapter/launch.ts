@@ -1,11 +1,10 @@
 // launch.ts: the `trampoline` debug type's launch attributes (design.md "Debug adapter": the options of
 // `trampoline run` plus assembler, include paths, defines, a symbol file and copy ranges), checked one by one
 // so that a wrong setting gets a message naming the attribute, the value and what is accepted.
-import type { BootState } from '../emulator/loaders/detect';
+import { BOOT_STATES, type BootState } from '../emulator/loaders/detect';
 import { parseNumber, parseSize } from '../emulator/loaders/boot';
 import { OPTIONAL_DEVICES } from '../emulator/devices/optionalDevices';
 
-export const BOOT_STATES: readonly BootState[] = ['reset', 'real', 'protected', 'multiboot', 'long', 'linux', 'linux32'];
 export const DEVICES = OPTIONAL_DEVICES;
 
 /** A copy range as the launch attribute gives it: labels or addresses. */

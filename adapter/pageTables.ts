@@ -2,7 +2,7 @@
 // `trampoline/pageTables` (the root, then the children of one table at a time, folded runs included) and
 // `trampoline/translate` (every level of one walk and the fault it would raise). Reads go through
 // mmu/inspect.ts: no accessed/dirty bits are set and no #PF is raised by looking.
-import { children, rootTable, walk, EntryFlags, LevelName, TableNode } from '../emulator/mmu/inspect';
+import { children, rootTable, walk, LevelName, TableNode } from '../emulator/mmu/inspect';
 import { Debuggee } from './debuggee';
 import { entryFlagNames } from './entryFlags';
 import { evaluate } from './evaluate';
@@ -38,21 +38,18 @@ export interface PageTableNodeJson {
 
 const LEVELS_5 = ['PML5E', 'PML4E', 'PDPTE', 'PDE', 'PTE'];
 
-export function flagNames(f: EntryFlags): string[] {
-  return entryFlagNames(f);
-}
-
 function sizeName(span: number): string {
   return span >= 2 ** 30 ? `${span / 2 ** 30}G` : span >= 2 ** 20 ? `${span / 2 ** 20}M` : `${span / 1024}K`;
 }
 
 const hex = (n: number | bigint): string => '0x' + n.toString(16);
 
-function nodeJson(n: TableNode): PageTableNodeJson {
+/** One table entry (or folded run) as the view, the translate request and `trampoline pt` show it. */
+export function nodeJson(n: TableNode): PageTableNodeJson {
   const end = BigInt.asUintN(64, n.linear + BigInt(n.span) * BigInt(n.count) - 1n);
   return {
     level: n.level, index: n.index, count: n.count, linear: hex(n.linear), linearEnd: hex(end), span: n.span,
-    entryAddress: hex(n.entryAddress), value: hex(n.value), physical: hex(n.flags.frame), flags: flagNames(n.flags),
+    entryAddress: hex(n.entryAddress), value: hex(n.value), physical: hex(n.flags.frame), flags: entryFlagNames(n.flags),
     leaf: n.leaf, pageSize: n.leaf ? sizeName(n.span) : null, reserved: n.flags.reserved,
     child: n.child === null ? null : { tableAddress: n.child.tableAddress, level: n.child.level, linearBase: hex(BigInt.asUintN(64, n.child.linearBase)) },
   };
@@ -96,7 +93,7 @@ export function translateAddress(d: Debuggee, expression: string): TranslateJson
     linear: hex(BigInt.asUintN(64, v.value)), paging: r.mode,
     levels: r.levels.map((l) => ({
       level: l.level, tableAddress: hex(l.tableAddress), index: l.index, entryAddress: hex(l.entryAddress), value: hex(l.value),
-      flags: flagNames(l.flags), physical: hex(l.flags.frame), reserved: l.flags.reserved,
+      flags: entryFlagNames(l.flags), physical: hex(l.flags.frame), reserved: l.flags.reserved,
     })),
     physical: r.physical === null ? null : hex(r.physical),
     fault: r.fault === null ? null : { vector: 14, errorCode: r.fault.errorCode, reason: r.fault.reason },

@@ -3,7 +3,7 @@
 // `.S` program with the built-in assembler, boots it with the loaders shared with `trampoline run`, and
 // gathers the symbols, the line table and the copy ranges the debugger shows.
 import path from 'node:path';
-import { assembleProgram, ProgramResult } from '../assembler/program';
+import { assembleProgram, COPIES_SECTION, parseCopies, ProgramResult } from '../assembler/program';
 import { CpuFeatures } from '../emulator/cpu/features';
 import { BootError, bootProgram, elfSymbols, parseNumber } from '../emulator/loaders/boot';
 import { isElf, parseElf } from '../emulator/loaders/elf';
@@ -18,9 +18,6 @@ export interface ProgramFiles {
   /** The file's bytes; throws an Error whose message says why it cannot be read. */
   read(file: string): Uint8Array;
 }
-
-/** Copies declared in an ELF program: the same section as in assembled sources. */
-const COPIES_SECTION = '.trampoline.copies';
 
 export interface LoadedProgram {
   debuggee: Debuggee;
@@ -128,12 +125,7 @@ export function loadProgram(config: LaunchConfig, files: ProgramFiles, output: (
   if (result !== null) copies.push(...result.copies);
   if (booted.elf !== null) {
     const sec = booted.elf.sections.find((s) => s.name === COPIES_SECTION);
-    if (sec !== undefined) {
-      const data = bytes.subarray(sec.offset, sec.offset + sec.size);
-      const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-      const q = (k: number): number => v.getUint32(k, true) + v.getUint32(k + 4, true) * 2 ** 32;
-      for (let k = 0; k + 24 <= data.length; k += 24) copies.push({ start: q(k), end: q(k + 8), runtime: q(k + 16) });
-    }
+    if (sec !== undefined) copies.push(...parseCopies(bytes.subarray(sec.offset, sec.offset + sec.size)));
   }
   const constants = result?.constants ?? [];
   const lookup = (text: string, field: string): number => {

@@ -26,6 +26,7 @@ export function pageFaultCode(code: number): string {
   if ((code & 8) !== 0) parts.push('reserved bit set');
   if ((code & 16) !== 0) parts.push('instruction fetch');
   if ((code & 32) !== 0) parts.push('protection key');
+  if ((code & 64) !== 0) parts.push('shadow stack');
   if ((code & 0x8000) !== 0) parts.push('SGX');
   return parts.join(', ');
 }

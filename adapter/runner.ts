@@ -11,6 +11,9 @@ import { Breakpoints } from './breakpoints';
 import { instructionAt, isCall, isReturn } from './code';
 import { Debuggee } from './debuggee';
 import { SourceLocation, hexAddress } from './symbols';
+import { BIT_FIELDS } from './bitFields';
+import { hexPad } from './format';
+import { pageFaultCode } from './replSystem';
 
 export type FilterId = 'modeSwitch' | 'crWrite' | 'exception' | 'tripleFault' | 'halt';
 
@@ -380,23 +383,22 @@ export class Runner {
   }
 }
 
+/** A 64-bit register value given as halves, in 16 hex digits. */
 export function hex64(lo: number, hi: number): string {
-  return '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+  return hexPad((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), 16);
 }
 
-/** Bits that changed in a CR0/CR4/EFER write, named (SDM Vol.3A §2.5, §2.2.1). */
+/** Control registers whose writes name the bits that changed (the single-bit fields of bitFields.ts). */
+const NAMED_CHANGES = new Set(['cr0', 'cr4', 'efer']);
+
+/** Bits that changed in a CR0/CR4/EFER write, named as the SDM names them (Vol.3A §2.5, §2.2.1). */
 function decodeChange(register: string, oldLo: number, newLo: number): string {
-  const names: Record<string, Record<number, string>> = {
-    cr0: { 0: 'PE', 1: 'MP', 2: 'EM', 3: 'TS', 4: 'ET', 5: 'NE', 16: 'WP', 18: 'AM', 29: 'NW', 30: 'CD', 31: 'PG' },
-    cr4: { 0: 'VME', 1: 'PVI', 2: 'TSD', 3: 'DE', 4: 'PSE', 5: 'PAE', 6: 'MCE', 7: 'PGE', 8: 'PCE', 9: 'OSFXSR', 10: 'OSXMMEXCPT', 11: 'UMIP', 12: 'LA57', 13: 'VMXE', 14: 'SMXE', 16: 'FSGSBASE', 17: 'PCIDE', 18: 'OSXSAVE', 20: 'SMEP', 21: 'SMAP', 22: 'PKE', 23: 'CET', 24: 'PKS' },
-    efer: { 0: 'SCE', 8: 'LME', 10: 'LMA', 11: 'NXE' },
-  };
-  const table = names[register];
-  if (table === undefined) return '';
+  if (!NAMED_CHANGES.has(register)) return '';
+  const fields = BIT_FIELDS[register].filter((f) => f.width === 1);
   const changed: string[] = [];
   for (let b = 0; b < 32; b++) {
-    const was = (oldLo >>> b) & 1, now = (newLo >>> b) & 1;
-    if (was !== now) changed.push(`${table[b] ?? `bit ${b}`}${now ? '=1' : '=0'}`);
+    if ((((oldLo ^ newLo) >>> b) & 1) === 0) continue;
+    changed.push(`${fields.find((f) => f.bit === b)?.name ?? `bit ${b}`}=${(newLo >>> b) & 1}`);
   }
   return changed.length ? ` (${changed.join(', ')})` : ' (no bit changed)';
 }
@@ -404,14 +406,7 @@ function decodeChange(register: string, oldLo: number, newLo: number): string {
 /** The error code's fields: #PF (SDM Vol.3A §4.7) or a selector error code (§6.13). */
 function decodeErrorCode(vector: number, code: number): string {
   if (code < 0 || !hasErrorCode(vector)) return '';
-  if (vector === 14) {
-    const f = [code & 1 ? 'P (protection violation)' : 'not present', code & 2 ? 'write' : 'read', code & 4 ? 'user' : 'supervisor'];
-    if (code & 8) f.push('RSVD (reserved bit set)');
-    if (code & 16) f.push('I/D (instruction fetch)');
-    if (code & 32) f.push('PK (protection key)');
-    if (code & 64) f.push('SS (shadow stack)');
-    return `; error code: ${f.join(', ')}`;
-  }
+  if (vector === 14) return `; error code: ${pageFaultCode(code)}`;
   if (code === 0) return '';
   const table = code & 2 ? 'IDT' : code & 4 ? 'LDT' : 'GDT';
   return `; error code: ${table} index ${code >>> 3}${code & 2 ? '' : ` (selector 0x${(code & 0xfffc).toString(16)})`}${code & 1 ? ', external event' : ''}`;

@@ -12,7 +12,6 @@ import { MAX_WATCH_LENGTH } from '../emulator/debug/watchpoints';
 import { Seg } from '../emulator/cpu/state';
 import { assign, assignmentAt } from './assign';
 import { Breakpoints } from './breakpoints';
-import { instructionsFrom, codeBitsAt } from './code';
 import { Debuggee } from './debuggee';
 import { evaluate, evaluateCondition, interpolate } from './evaluate';
 import { LaunchConfig, LaunchError, parseLaunch } from './launch';
@@ -606,4 +605,3 @@ function setDataBreakpoints(d: Debuggee, list: DebugProtocol.DataBreakpoint[]): 
   });
 }
 
-export { codeBitsAt, instructionsFrom };

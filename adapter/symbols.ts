@@ -4,13 +4,10 @@
 // bytes assembled at [start, end) execute at `runtime`, so a label inside it has two addresses, and an
 // address inside the copy names the label and the source line of the original.
 
-export interface CopyRange {
-  /** Where the bytes were assembled (and loaded). */
-  start: number;
-  end: number;
-  /** Where they run after the program copies them. */
-  runtime: number;
-}
+import { normPath } from '../assembler/analysis';
+import type { CopyRange } from '../assembler/program';
+
+export type { CopyRange };
 
 export interface NamedValue {
   name: string;
@@ -206,14 +203,9 @@ export class LineTable {
   }
 }
 
+/** A path with '/' separators, `.` and `..` resolved textually (the assembler's normPath). */
 export function normalizePath(p: string): string {
-  const parts: string[] = [];
-  for (const seg of p.replace(/\\/g, '/').split('/')) {
-    if (seg === '' || seg === '.') { if (parts.length === 0 && p.startsWith('/')) parts.push(''); continue; }
-    if (seg === '..' && parts.length > 0 && parts[parts.length - 1] !== '..' && parts[parts.length - 1] !== '') parts.pop();
-    else parts.push(seg);
-  }
-  return parts.join('/');
+  return normPath(p.replace(/\\/g, '/'));
 }
 
 /** 0x-prefixed lowercase hex of an address (up to 2^53). */

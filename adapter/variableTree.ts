@@ -23,15 +23,7 @@ export type Children =
 
 export const named = (list: () => Entry[]): Children => ({ kind: 'named', list });
 
-/** `0x` and exactly `digits` hex digits. */
-export function hexPad(value: bigint | number, digits: number): string {
-  const v = typeof value === 'bigint' ? value : BigInt(value);
-  return '0x' + v.toString(16).padStart(digits, '0');
-}
-
-export function hex(value: bigint | number): string {
-  return '0x' + value.toString(16);
-}
+export { hex, hexPad } from './format';
 
 /**
  * Parses a value typed into the variables view: 0x hex, 0b binary, decimal (optionally negative,

@@ -15,10 +15,25 @@ export interface ProgramOptions extends AssembleOptions {
  */
 export const COPIES_SECTION = '.trampoline.copies';
 
+export interface CopyRange {
+  start: number;
+  end: number;
+  runtime: number;
+}
+
+/** The triples of a COPIES_SECTION's contents (from our assembly, or from a linked ELF's section). */
+export function parseCopies(data: Uint8Array): CopyRange[] {
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const q = (k: number): number => v.getUint32(k, true) + v.getUint32(k + 4, true) * 2 ** 32;
+  const out: CopyRange[] = [];
+  for (let k = 0; k + 24 <= data.length; k += 24) out.push({ start: q(k), end: q(k + 8), runtime: q(k + 16) });
+  return out;
+}
+
 export type ProgramResult =
   | {
     ok: true; image: Uint8Array; symbols: { name: string; value: number }[]; constants: { name: string; value: number }[];
-    lines: { address: number; size: number; file: string; line: number }[]; copies: { start: number; end: number; runtime: number }[]; warnings: string[];
+    lines: { address: number; size: number; file: string; line: number }[]; copies: CopyRange[]; warnings: string[];
     /** The program's own object-like #defines (name → replacement text; the compiler's predefined ones left out). */
     defines: Map<string, string>;
   }
@@ -34,12 +49,7 @@ export function assembleProgram(text: string, o: ProgramOptions): ProgramResult 
   const unprefix = (d: Diagnostic): Diagnostic => (d.file === o.file && d.line === 1 && d.col > prefix.length ? { ...d, col: d.col - prefix.length } : d);
   if (asm.errors.length) return { ok: false, errors: asm.errors.map((d) => formatDiagnostic(unprefix(d))) };
   const origin = o.origin ?? 0;
-  const copies: { start: number; end: number; runtime: number }[] = [];
-  for (const sec of asm.sections.filter((x) => x.name === COPIES_SECTION)) {
-    const v = new DataView(sec.data.buffer, sec.data.byteOffset, sec.data.byteLength);
-    const q = (k: number): number => v.getUint32(k, true) + v.getUint32(k + 4, true) * 2 ** 32;
-    for (let k = 0; k + 24 <= sec.data.length; k += 24) copies.push({ start: q(k), end: q(k + 8), runtime: q(k + 16) });
-  }
+  const copies = asm.sections.filter((x) => x.name === COPIES_SECTION).flatMap((x) => parseCopies(x.data));
   return {
     ok: true,
     image: flatBinary(asm.sections.filter((x) => x.name !== COPIES_SECTION), origin),

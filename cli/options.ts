@@ -1,12 +1,11 @@
 // options.ts: parses the options of `trampoline run` (design.md "CLI") into a typed record, or into the
 // message a bad option gets (naming the option and, for enumerations, the accepted values; exit status 2).
-import type { BootState } from '../emulator/loaders/detect';
+import { BOOT_STATES, type BootState } from '../emulator/loaders/detect';
 import { parseNumber, parseSize } from '../emulator/loaders/boot';
 import { OPTIONAL_DEVICES } from '../emulator/devices/optionalDevices';
 
 export type TraceKind = 'modes' | 'cr' | 'exceptions' | 'insns';
 export const TRACE_KINDS: readonly TraceKind[] = ['modes', 'cr', 'exceptions', 'insns'];
-export const BOOT_STATES: readonly BootState[] = ['reset', 'real', 'protected', 'multiboot', 'long', 'linux', 'linux32'];
 
 export interface RunOptions {
   program: string;

@@ -5,7 +5,7 @@
 // (Vol.3A §4.5, Tables 4-14 to 4-20), the linear range it covers and the physical address it points at —
 // Bochs' `info tab`, but nested as the paging structures are. Reads go through emulator/mmu/inspect.ts:
 // looking sets no accessed bit. Exit status: 0 printed, 1 the point was never reached, 2 bad input.
-import { entryFlagNames } from '../adapter/entryFlags';
+import { nodeJson, PageTableNodeJson } from '../adapter/pageTables';
 import { cpuMode, pagingMode } from '../emulator/cpu/modes';
 import { StopReason } from '../emulator/cpu/step';
 import { BootError, parseNumber } from '../emulator/loaders/boot';
@@ -30,31 +30,15 @@ export const EXIT_NOT_REACHED = 1;
 const TABLE_NAMES: Record<LevelName, string> = { PML5E: 'PML5', PML4E: 'PML4', PDPTE: 'PDPT', PDE: 'PD', PTE: 'PT' };
 const NEXT_LEVEL: Record<LevelName, LevelName | null> = { PML5E: 'PML4E', PML4E: 'PDPTE', PDPTE: 'PDE', PDE: 'PTE', PTE: null };
 
-export interface PtNodeJson {
-  level: LevelName;
-  index: number;
-  /** Entries folded into this node: consecutive, same flags, contiguous frames (leaves) or the same table. */
-  count: number;
-  /** First and last linear address covered. */
-  linear: string;
-  linearEnd: string;
-  /** Bytes one entry maps. */
-  span: number;
-  entryAddress: string;
-  value: string;
-  /** The next table (non-leaf) or the first page frame (leaf). */
-  physical: string;
-  flags: string[];
-  leaf: boolean;
-  /** "4K", "2M", "1G", "4M" for a leaf. */
-  pageSize: string | null;
+/** An entry as pageTables.ts gives it (reserved bits as an RSVD flag), with the tree below it. */
+export type PtNodeJson = Omit<PageTableNodeJson, 'child' | 'reserved'> & {
   /** The next table's present entries (absent past --depth, past MAX_ENTRIES, or when `shown`). */
   entries?: PtNodeJson[];
   /** The next table was already expanded under an earlier entry of the tree. */
   shown?: boolean;
   /** The folded entries are all the same value (the same table or the same page frame, repeated). */
   repeated?: boolean;
-}
+};
 
 export interface PtReport {
   at: { label: string; linear: string; instruction: number };
@@ -69,10 +53,6 @@ export interface PtReport {
 }
 
 const hex = (n: number | bigint): string => '0x' + n.toString(16);
-
-function sizeName(span: number): string {
-  return span >= 2 ** 30 ? `${span / 2 ** 30}G` : span >= 2 ** 20 ? `${span / 2 ** 20}M` : `${span / 1024}K`;
-}
 
 /**
  * children() folds runs of leaves; here runs of consecutive table entries pointing at the same table with the
@@ -108,13 +88,8 @@ function tree(m: Machine, tableAddress: number, level: LevelName, linearBase: bi
   if (nodes.length > budget.left) { budget.truncated = true; nodes.length = budget.left; }
   budget.left -= nodes.length;
   return nodes.map(({ node: n, repeated }) => {
-    const node: PtNodeJson = {
-      level: n.level, index: n.index, count: n.count, linear: hex(n.linear),
-      linearEnd: hex(BigInt.asUintN(64, n.linear + BigInt(n.span) * BigInt(n.count) - 1n)), span: n.span,
-      entryAddress: hex(n.entryAddress), value: hex(n.value), physical: hex(n.flags.frame),
-      flags: [...entryFlagNames(n.flags), ...(n.flags.reserved ? ['RSVD'] : [])],
-      leaf: n.leaf, pageSize: n.leaf ? sizeName(n.span) : null,
-    };
+    const { child: _child, reserved, ...entry } = nodeJson(n);
+    const node: PtNodeJson = { ...entry, flags: reserved ? [...entry.flags, 'RSVD'] : entry.flags };
     if (repeated) node.repeated = true;
     if (n.child !== null && depth > 1) {
       const key = `${n.child.level}@${n.child.tableAddress}`;

@@ -4,7 +4,9 @@ import { isElf } from './elf';
 import { findMultibootHeader } from './multiboot';
 
 export type ProgramKind = 'elf32' | 'elf64' | 'bzimage' | 'gas' | 'raw';
-export type BootState = 'reset' | 'real' | 'protected' | 'multiboot' | 'long' | 'linux' | 'linux32';
+export const BOOT_STATES = ['reset', 'real', 'protected', 'multiboot', 'long', 'linux', 'linux32'] as const;
+/** The states a program can be entered in (design.md "CLI", `--boot`). */
+export type BootState = typeof BOOT_STATES[number];
 
 export function detectKind(bytes: Uint8Array, fileName: string): ProgramKind {
   if (isElf(bytes) && bytes.length > 4) return bytes[4] === 2 ? 'elf64' : 'elf32';

@@ -11,6 +11,7 @@ import { evaluate, evaluateCondition, interpolate } from '../../adapter/evaluate
 import { bootSource, label, lvl5, LOAD, PGTABLE, runTo, TRAMPOLINE } from './lvl5Debuggee';
 import { StopReason } from '../../emulator/cpu/step';
 import type { Debuggee } from '../../adapter/debuggee';
+import { rng as mulberry } from '../support/random';
 
 function value(d: Debuggee, text: string): bigint {
   const r = evaluate(d, text);
@@ -274,16 +275,6 @@ test('fuzz: random input never throws, and yields a 64-bit value or an error', (
 
 // ---- helpers --------------------------------------------------------------------------------------------
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function rnd64(rnd: () => number): bigint {
   const kind = rnd();

@@ -5,19 +5,9 @@ import assert from 'node:assert/strict';
 import { BAD, TOO_LONG } from '../../emulator/cpu/decode';
 import { LEGACY } from '../../emulator/isa/table';
 import { binutilsMissing, decodeAt, mergePrefixLines, Mode, objdumpBinary, ourText, splitPrefixes } from '../support/objdump';
+import { rng } from '../support/random';
 
 const BYTES = Number(process.env.LENGTH_BYTES ?? 60000);
-
-/** mulberry32: a small seeded generator, so a failure can be reproduced. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Mnemonics objdump and we may spell differently for the same instruction. */
 function sameName(ours: string, theirs: string): boolean {

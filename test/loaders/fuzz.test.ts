@@ -9,20 +9,10 @@ import { loadElf, parseElf } from '../../emulator/loaders/elf';
 import { loadMultiboot } from '../../emulator/loaders/multiboot';
 import { defaultBoot } from '../../emulator/loaders/detect';
 import { aoutKernel, inTemp, readBytes, run, toolsMissing } from './tools';
+import { rng as prng } from '../support/random';
 
 const COUNT = Number(process.env.FUZZ_CASES ?? 3000);
 
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const HUGE = [0xffffffff, 0x7fffffff, 0x80000000, 0xfffffff0, 0x10000, 0x1000000];
 

@@ -8,18 +8,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Hover, LogMessageNotification, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { lineOf, repoFile, startServer, uriOf } from './client';
+import { rng } from '../support/random';
 
-/** mulberry32: a small seeded PRNG, so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = 0x5eed1e55;
 const BUDGET_MS = 3000;

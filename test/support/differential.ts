@@ -129,17 +129,7 @@ export function differential(cases: HostCase[], opts: DiffOptions = {}): number 
   return cases.length;
 }
 
-/** Deterministic PRNG (mulberry32) for seeded case generation. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from './random';
 
 /** Interesting 64-bit operand values: 0, 1, −1, sign boundaries of every size, and random ones. */
 export function cornerValues(): bigint[] {

@@ -31,14 +31,18 @@ export interface QemuResult {
   stderr: string;
 }
 
-/** Boots `elf` with `-kernel` (QEMU's built-in Multiboot v1 loader). */
-export function runOnQemu(elf: Uint8Array, timeoutMs = 10_000): QemuResult {
+/**
+ * Runs QEMU on `image` written to a temporary file, with the test devices every boot program uses: the
+ * exit port (isa-debug-exit at 0xF4) and the debug console 0xE9 on stdout. `boot` gives the arguments
+ * that load the file.
+ */
+function runQemu(image: Uint8Array, name: string, boot: (file: string) => string[], timeoutMs: number): QemuResult {
   const work = mkdtempSync(join(tmpdir(), 'trampoline-qemu-'));
   try {
-    const file = join(work, 'prog.elf');
-    writeFileSync(file, elf);
+    const file = join(work, name);
+    writeFileSync(file, image);
     const r = spawnSync(QEMU, [
-      '-kernel', file,
+      ...boot(file),
       '-device', 'isa-debug-exit,iobase=0xf4,iosize=4',
       '-debugcon', 'stdio',
       '-display', 'none', '-no-reboot', '-nodefaults', '-serial', 'none',
@@ -51,22 +55,12 @@ export function runOnQemu(elf: Uint8Array, timeoutMs = 10_000): QemuResult {
   }
 }
 
+/** Boots `elf` with `-kernel` (QEMU's built-in Multiboot v1 loader). */
+export function runOnQemu(elf: Uint8Array, timeoutMs = 10_000): QemuResult {
+  return runQemu(elf, 'prog.elf', (file) => ['-kernel', file], timeoutMs);
+}
+
 /** Boots a raw disk image (a boot sector) with QEMU's BIOS (SeaBIOS), which loads it at 0000:7C00. */
 export function runBootSectorOnQemu(image: Uint8Array, timeoutMs = 10_000): QemuResult {
-  const work = mkdtempSync(join(tmpdir(), 'trampoline-qemu-'));
-  try {
-    const file = join(work, 'disk.img');
-    writeFileSync(file, image);
-    const r = spawnSync(QEMU, [
-      '-drive', `format=raw,file=${file}`,
-      '-device', 'isa-debug-exit,iobase=0xf4,iosize=4',
-      '-debugcon', 'stdio',
-      '-display', 'none', '-no-reboot', '-nodefaults', '-serial', 'none',
-      '-m', '256M', '-cpu', QEMU_CPU, '-accel', 'tcg',
-    ], { timeout: timeoutMs, encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'] });
-    const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-    return { console: r.stdout ?? '', exitCode: timedOut ? null : r.status, timedOut, stderr: r.stderr ?? '' };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  return runQemu(image, 'disk.img', (file) => ['-drive', `format=raw,file=${file}`], timeoutMs);
 }
