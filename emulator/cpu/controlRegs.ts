@@ -5,6 +5,7 @@
 import { Vector, raise } from './fault';
 import type { Insn } from './insn';
 import { emitCrWrite } from './events';
+import { MAXPHYADDR } from './features';
 import { ATTR_L, CR0_PE, CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, EFER_LME } from './modes';
 import { ATTN_IRQ, ATTN_MODE, Cpu, Seg } from './state';
 import { paePdpteReserved } from '../mmu/pageWalk';
@@ -45,9 +46,6 @@ const CR4_PAGING = CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP
 // IA32_EFER (SDM Vol.3A §2.2.1, Table 2-1).
 export const EFER_SCE = 1 << 0;
 export const EFER_NXE = 1 << 11;
-
-/** MAXPHYADDR: CPUID 80000008h EAX[7:0] reports 52 (misc.ts). CR3 bits 63:52 are reserved in IA-32e mode. */
-export const MAXPHYADDR = 52;
 
 /**
  * The CR4 bits this processor has: each needs its CPUID feature, and the rest are reserved — setting a

@@ -1,6 +1,9 @@
 // features.ts: the CPUID feature set of the emulated processor — which bits CPUID reports and which
 // CPUID-gated instructions decode. Configurable by name (`--cpu la57,-smep`).
 
+/** MAXPHYADDR: CPUID 80000008h EAX[7:0] reports 52 (exec/misc.ts); physical-address bits 63:52 are reserved. */
+export const MAXPHYADDR = 52;
+
 export interface FeatureBit {
   name: string;
   /** CPUID leaf and subleaf, the output register (0 eax, 1 ebx, 2 ecx, 3 edx) and the bit. */

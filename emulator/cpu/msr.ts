@@ -6,6 +6,7 @@ import type { Insn } from './insn';
 import { writeEfer } from './controlRegs';
 import { Cpu, Seg } from './state';
 import { TSC_PER_INSN } from './time';
+import { isMtrr, readMtrr, writeMtrr } from './mtrr';
 
 export const MSR_TSC = 0x10;
 export const MSR_APIC_BASE = 0x1b;
@@ -97,6 +98,7 @@ export function readMsr(cpu: Cpu, index: number, pos: number): number {
       if (!cpu.features.has('mca')) raise(Vector.GP, 0, 'rdmsr: machine-check MSRs need CPUID MCA');
       break;
     default:
+      if (isMtrr(index)) return readMtrr(cpu, index);
       raise(Vector.GP, 0, `rdmsr: unknown MSR ${(index >>> 0).toString(16)}h`);
   }
   cpu.tmpHi = hi;
@@ -154,6 +156,7 @@ export function writeMsr(cpu: Cpu, index: number, lo: number, hi: number, i: Ins
       if (!cpu.features.has('mca') || lo !== 0 || hi !== 0) raise(Vector.GP, 0, 'wrmsr IA32_MCG_STATUS: only 0 can be written');
       return;
     default:
+      if (isMtrr(index)) { writeMtrr(cpu, index, lo, hi); return; }
       raise(Vector.GP, 0, `wrmsr: unknown MSR ${(index >>> 0).toString(16)}h`);
   }
 }

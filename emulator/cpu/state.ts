@@ -6,6 +6,7 @@ import { LazyOp } from './lazyOp';
 import type { Insn } from './insn';
 import type { Mmu } from '../mmu/mmu';
 import { CpuFeatures } from './features';
+import { MTRR_WORDS } from './mtrr';
 import type { CpuEvents } from './events';
 import type { CallTraceListener } from '../debug/callTrace';
 
@@ -88,8 +89,8 @@ export class Cpu {
   efer = 0;
   readonly drLo = new Int32Array(8);
   readonly drHi = new Int32Array(8);
-  /** Model-specific registers not kept in a field of their own, keyed by MSR index; values as [lo, hi]. */
-  readonly msrs = new Map<number, [number, number]>();
+  /** The MTRRs (mtrr.ts): IA32_MTRR_DEF_TYPE, fixed and variable ranges, each as lo, hi; zero after RESET (SDM Vol.3A §12.11.5). */
+  readonly mtrr = new Int32Array(MTRR_WORDS);
   // MSRs with fields of their own (msr.ts reads and writes them; SYSCALL/SYSENTER/SWAPGS use them).
   /** IA32_TIME_STAMP_COUNTER minus virtual time (icount × TSC_PER_INSN), as 64-bit halves: WRMSR 10h sets it. */
   tscOffsetLo = 0; tscOffsetHi = 0;
@@ -175,7 +176,7 @@ export class Cpu {
     this.drHi.fill(0);
     this.drLo[6] = 0xffff0ff0 | 0;
     this.drLo[7] = 0x400;
-    this.msrs.clear();
+    this.mtrr.fill(0);
     this.tscOffsetLo = this.tscOffsetHi = 0;
     this.tscAux = 0;
     this.kernelGsBaseLo = this.kernelGsBaseHi = 0;

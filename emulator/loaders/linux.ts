@@ -116,7 +116,11 @@ export function loadLinux(machine: Machine, bytes: Uint8Array, o: LinuxOptions =
       { start: CMDLINE, end: cmdEnd },
     ];
     if (initrd) ranges.push(initrd);
-    const r = enterLongMode(machine, { entry, ranges, file });
+    // EFER.NXE stays clear: the kernel's own way into long mode (startup_32 in compressed/head_64.S) sets
+    // only EFER.LME, and the kernel proper turns NX on itself (head_64.S secondary_startup_64), so the
+    // decompressed kernel is entered with the EFER it has after a 32-bit entry (compared with QEMU in
+    // test/linux/boot.test.ts).
+    const r = enterLongMode(machine, { entry, ranges, file, nxe: false });
     if (!r.ok) return r;
   } else {
     cpu.reset();

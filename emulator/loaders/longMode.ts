@@ -28,6 +28,8 @@ export interface LongModeOptions {
   levels?: 4 | 5;
   /** Names the program in error messages. */
   file?: string;
+  /** Set EFER.NXE (when CPUID advertises nx); default true. */
+  nxe?: boolean;
 }
 
 export interface LongModeState {
@@ -93,7 +95,7 @@ function build(top: number, levels: number, b: TableBuilder, ranges: { start: nu
 
 /**
  * Builds the identity map and GDT, and enters 64-bit mode at `entry` with CR0 = PE|ET|PG,
- * CR4 = PAE (+LA57), EFER = LME|LMA (+NXE when nx is advertised), CS = 0x10 (L=1), DS/ES/SS = 0x18.
+ * CR4 = PAE (+LA57), EFER = LME|LMA (+NXE when nx is advertised and not turned off), CS = 0x10 (L=1), DS/ES/SS = 0x18.
  */
 export function enterLongMode(machine: Machine, o: LongModeOptions): LoadResult<LongModeState> {
   const file = o.file ?? 'program';
@@ -129,7 +131,7 @@ export function enterLongMode(machine: Machine, o: LongModeOptions): LoadResult<
     enterFlat(machine, { entry: o.entry, long: true, stack: base, gdtBase: base });
     cpu.cr3Lo = top; cpu.cr3Hi = 0;
     cpu.cr4 = CR4_PAE | (levels === 5 ? CR4_LA57 : 0);
-    cpu.efer = EFER_LME | EFER_LMA | (features.has('nx') ? EFER_NXE : 0);
+    cpu.efer = EFER_LME | EFER_LMA | (features.has('nx') && o.nxe !== false ? EFER_NXE : 0);
     cpu.cr0 |= CR0_PG;
     machine.stateChanged(); // re-derives the mode and tells the MMU (setPagingState) of CR0/CR3/CR4/EFER
     return { cr3: top, gdt: base, stack: base, tables: b.pages.map((p) => p.physical) };

@@ -13,7 +13,8 @@
 //
 // The default tests run each boot up to that console line (well under a million instructions: the
 // trampoline is done by then), and one boot on to the kernel's entry: about 4.5·10^9 instructions (the xz
-// decompressor), a minute or so. The other full boots are the soak, registered only with LINUX_SOAK=1
+// decompressor), a minute or so, and one more through the 32-bit entry, compared with QEMU's registers at
+// the same point. The other full boots are the soak, registered only with LINUX_SOAK=1
 // (so that a normal run lists no skipped test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,7 @@ import { debianKernel } from '../support/linuxKernel';
 import { QEMU, qemuMissing } from '../support/qemu';
 import { runCommand } from '../../cli/run';
 import { bootKernel, BootOptions, BootResult, CMDLINE } from './bootKernel';
+import { qemuAtKernelEntry } from './qemuEntry';
 
 const kernel = debianKernel();
 const skip = 'skip' in kernel ? kernel.skip : undefined;
@@ -145,6 +147,32 @@ test('to the decompressed kernel at 16 MiB through the xz decompressor: entered 
   assert.equal(first.loaded.kernelEntry, 0x1000000);
 });
 
+const hex = (v: number): string => `0x${v.toString(16)}`;
+const registers = (r: { cr0: number; cr3: number; cr4: number; efer: number }): Record<string, string> =>
+  ({ cr0: hex(r.cr0), cr3: hex(r.cr3), cr4: hex(r.cr4), efer: hex(r.efer) });
+const atEntry = (r: BootResult): Record<string, string> =>
+  registers({ cr0: r.entryCr0, cr3: r.entryCr3, cr4: r.entryCr4, efer: r.entryEfer });
+const qemuSkip = skip ?? qemuMissing() ?? undefined;
+
+// QEMU enters through the real-mode setup code and then startup_32. From startup_64 on, the decompressor
+// sets CR4 (PAE, and LA57 as its trampoline chose) and EFER (LME; LMA follows) itself, so these agree
+// whichever entry was used. CR0 and CR3 depend on the entry: startup_32 loads CR0 = CR0_STATE and builds
+// the page tables at _pgtable that the identity mapping code then reuses, which the 64-bit entry skips.
+test('at the decompressed kernel\'s entry, CR4 and EFER are those QEMU has there (gdb stub, -cpu qemu64,+la57)', { skip: qemuSkip }, async () => {
+  const ours = first ?? toKernel({}, true);
+  const q = await qemuAtKernelEntry((kernel as { path: string }).path, CMDLINE, ours.loaded.kernelEntry);
+  assert.equal(q.rip, ours.loaded.kernelEntry, 'QEMU stopped at the entry');
+  const { cr4, efer } = atEntry(ours);
+  assert.deepEqual({ cr4, efer }, { cr4: hex(q.cr4), efer: hex(q.efer) });
+});
+
+test('through the 32-bit entry, as QEMU enters: CR0, CR3, CR4 and EFER at the decompressed kernel\'s entry are QEMU\'s', { skip: qemuSkip }, async () => {
+  const ours = toKernel({ entry: 'linux32' }, true);
+  const q = await qemuAtKernelEntry((kernel as { path: string }).path, CMDLINE, ours.loaded.kernelEntry);
+  assert.equal(q.rip, ours.loaded.kernelEntry, 'QEMU stopped at the entry');
+  assert.deepEqual(atEntry(ours), registers(q));
+});
+
 if (soak) {
   test('soak: a second boot to the decompressed kernel takes the same instruction count', { skip }, () => {
     const a = first ?? toKernel({}, true);
@@ -152,15 +180,19 @@ if (soak) {
     assert.equal(b.entryInstructions, a.entryInstructions);
   });
 
-  test('soak: to the decompressed kernel with -la57 and with no5lvl: 4-level paging there', { skip }, () => {
-    toKernel({ cpu: '-la57' }, false);
+  test('soak: to the decompressed kernel with -la57 (CR4 and EFER as QEMU\'s with -cpu qemu64,-la57) and with no5lvl: 4-level paging there', { skip }, async () => {
+    const ours = toKernel({ cpu: '-la57' }, false);
+    if (qemuSkip === undefined) {
+      const q = await qemuAtKernelEntry((kernel as { path: string }).path, CMDLINE, ours.loaded.kernelEntry, '-la57');
+      const { cr4, efer } = atEntry(ours);
+      assert.deepEqual({ cr4, efer }, { cr4: hex(q.cr4), efer: hex(q.efer) });
+    }
     toKernel({ cmdline: `${CMDLINE} no5lvl` }, false);
   });
 
-  test('soak: to the decompressed kernel loaded above 4 GiB, and through the 32-bit entry', { skip }, () => {
+  test('soak: to the decompressed kernel loaded above 4 GiB', { skip }, () => {
     const high = toKernel({ load: 0x1_0000_0000 }, true);
     assert.equal(high.loaded.kernelEntry, 0x1_0000_0000);
-    toKernel({ entry: 'linux32' }, true);
   });
 }
 

@@ -1,7 +1,7 @@
 // bootKernel.ts: boots a bzImage in a fresh Machine set up as `trampoline run` sets up every boot state
 // but reset (devices programmed as a BIOS leaves them, the built-in BIOS's IVT/BDA/EBDA), runs it until
 // the decompressor jumps to the decompressed kernel, and records what the tests look at: the serial
-// console, the mode switches, CR4 at the kernel's entry and the instruction count.
+// console, the mode switches, the control registers and EFER at the kernel's entry and the instruction count.
 import { BIOS_PORT_BASE, BIOS_PORT_LAST, installBios } from '../../emulator/bios/bios';
 import { attachEvents, ModeSwitchEvent } from '../../emulator/cpu/events';
 import { CpuFeatures } from '../../emulator/cpu/features';
@@ -38,8 +38,11 @@ export interface BootResult {
   reachedEntry: boolean;
   /** Instructions retired before that first instruction. */
   entryInstructions: number;
-  /** CR4 and the mode there. */
+  /** CR0, CR3 (bits 31:0), CR4, EFER and the mode there. */
+  entryCr0: number;
+  entryCr3: number;
   entryCr4: number;
+  entryEfer: number;
   entryMode: CpuMode | null;
   la57: boolean;
   stop: StopReason;
@@ -76,7 +79,7 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
   m.exec.addBreakpoint(entryLo, entryHi);
   const max = o.maxInstructions ?? 8_000_000_000;
   const t0 = performance.now();
-  let reachedEntry = false, entryInstructions = 0, entryCr4 = 0;
+  let reachedEntry = false, entryInstructions = 0, entryCr0 = 0, entryCr3 = 0, entryCr4 = 0, entryEfer = 0;
   let entryMode: CpuMode | null = null;
   let stop = StopReason.None;
   const slice = o.slice ?? SLICE;
@@ -92,7 +95,10 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
     if (cpuMode(m.cpu) !== 'long64') continue;
     reachedEntry = true;
     entryInstructions = m.cpu.icount;
+    entryCr0 = m.cpu.cr0 >>> 0;
+    entryCr3 = m.cpu.cr3Lo >>> 0;
     entryCr4 = m.cpu.cr4;
+    entryEfer = m.cpu.efer;
     entryMode = cpuMode(m.cpu);
     m.exec.removeBreakpoint(entryLo, entryHi);
     if (!o.beyond) break;
@@ -100,7 +106,7 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
     break;
   }
   return {
-    loaded: r, machine: m, console, switches, exceptions, reachedEntry, entryInstructions, entryCr4, entryMode,
+    loaded: r, machine: m, console, switches, exceptions, reachedEntry, entryInstructions, entryCr0, entryCr3, entryCr4, entryEfer, entryMode,
     la57: (entryCr4 & CR4_LA57) !== 0, stop, stopDetail: m.lastStop.detail, ms: performance.now() - t0,
   };
 }
