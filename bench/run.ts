@@ -17,6 +17,7 @@ import {
   cWorkloadUnavailable, enablePaging, PAGING_LAYOUT, regs64, repoRoot, runToHalt,
 } from './workloads';
 import { hostCpuAvailable, runOnHost, STACK_TOP } from '../test/host/hostCpu';
+import { tlbHitRate } from './tlbHitRate';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -113,14 +114,15 @@ const paged = (make: () => Machine, levels: Paging) => (): Machine => {
   return m;
 };
 
-interface Comparison { workload: string; byPaging: Map<Paging, Row> }
+interface Comparison { workload: string; byPaging: Map<Paging, Row>; make: (p: Paging) => Machine; max: number }
 const comparisons: Comparison[] = [];
 
 if (!args.includes('--c-only')) {
   const name = '(a) ALU+branch loop';
-  const c: Comparison = { workload: name, byPaging: new Map() };
+  const max = aluLoopInstructions(ALU_ITERATIONS) + 10;
+  const c: Comparison = { workload: name, byPaging: new Map(), make: (p) => paged(() => aluLoopMachine(ALU_ITERATIONS), p)(), max };
   const r = measure(name, LEVELS.map((p) => ({ variant: PAGING_NAME[p], make: paged(() => aluLoopMachine(ALU_ITERATIONS), p) })),
-    aluLoopInstructions(ALU_ITERATIONS) + 10, aluCheck(ALU_ITERATIONS));
+    max, aluCheck(ALU_ITERATIONS));
   LEVELS.forEach((p, k) => c.byPaging.set(p, r[k]));
   comparisons.push(c);
 }
@@ -131,8 +133,8 @@ if (!args.includes('--alu-only')) {
   else {
     const w = buildCWorkload(C_ROUNDS);
     const name = `(b) compiled C (workload.c, ROUNDS=${C_ROUNDS})`;
-    const c: Comparison = { workload: name, byPaging: new Map() };
-    const r = measure(name, LEVELS.map((p) => ({ variant: PAGING_NAME[p], make: paged(() => cWorkloadMachine(w.elf), p) })), 5_000_000_000, (g) =>
+    const c: Comparison = { workload: name, byPaging: new Map(), make: (p) => paged(() => cWorkloadMachine(w.elf), p)(), max: 5_000_000_000 };
+    const r = measure(name, LEVELS.map((p) => ({ variant: PAGING_NAME[p], make: paged(() => cWorkloadMachine(w.elf), p) })), c.max, (g) =>
       g.output === w.hostOutput
         ? `result ${g.output.trim()} = host ${w.hostOutput.trim()}`
         : `FAILED: guest printed ${JSON.stringify(g.output)}, host ${JSON.stringify(w.hostOutput)}`);
@@ -211,6 +213,13 @@ if (comparisons.length > 0) {
   printTable(
     ['workload', 'MIPS off', 'MIPS 4-level', 'MIPS 5-level', 'cost 4-level', 'cost 5-level'],
     comparisons.map((c) => [c.workload, m(c, 0), m(c, 4), m(c, 5), cost(c, 4), cost(c, 5)]));
+  console.log('');
+  console.log('TLB: data accesses (one per page touched) served by the fast path; a second, untimed run counts them (bench/tlbHitRate.ts).');
+  const tlb = (c: Comparison, p: Paging): string => {
+    const t = tlbHitRate(() => c.make(p), c.max);
+    return t.accesses === 0 ? 'no accesses' : `${(t.hitRate * 100).toFixed(4)}% of ${t.accesses} (${t.misses} misses)`;
+  };
+  printTable(['workload', 'hit rate 4-level', 'hit rate 5-level'], comparisons.map((c) => [c.workload, tlb(c, 4), tlb(c, 5)]));
 }
 if (bp !== null) {
   const pct = (mips(bp.none.run) / mips(bp.with.run) - 1) * 100;

@@ -52,6 +52,8 @@ export interface BootResult {
 }
 
 const SLICE = 50_000_000;
+/** The same exception at the same instruction this many times in a row is a loop the guest will not leave. */
+const FAULT_LOOP = 10_000;
 
 export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult {
   const features = CpuFeatures.parse(o.cpu ?? '');
@@ -67,11 +69,21 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
 
   const switches: BootResult['switches'] = [];
   const exceptions: BootResult['exceptions'] = [];
+  let lastVector = -1, lastRip = -1, repeats = 0;
   attachEvents(m.cpu, {
     modeSwitch: (e) => { if (switches.length < 1000) switches.push({ ...e, instruction: m.cpu.icount }); },
     crWrite: () => undefined,
     exception: (e) => {
-      if (exceptions.length < 100000) exceptions.push({ vector: e.vector, errorCode: e.errorCode, rip: (e.ripHi >>> 0) * 2 ** 32 + (e.ripLo >>> 0), instruction: m.exec.now() });
+      const rip = (e.ripHi >>> 0) * 2 ** 32 + (e.ripLo >>> 0);
+      if (exceptions.length < 100000) exceptions.push({ vector: e.vector, errorCode: e.errorCode, rip, instruction: m.exec.now() });
+      // A kernel that cannot get past a fault retries it forever (a fixup that returns to the faulting
+      // instruction, a page fault its handler cannot resolve): stop such a loop rather than spend the
+      // instruction budget on it.
+      if (e.vector === lastVector && rip === lastRip) {
+        if (++repeats === FAULT_LOOP) m.exec.requestStop(`fault loop: vector ${e.vector} at 0x${rip.toString(16)} raised ${FAULT_LOOP} times in a row`);
+      } else {
+        lastVector = e.vector; lastRip = rip; repeats = 1;
+      }
     },
   });
 
