@@ -7,6 +7,7 @@ import type { Insn } from './insn';
 import type { Mmu } from '../mmu/mmu';
 import { CpuFeatures } from './features';
 import { MTRR_WORDS } from './mtrr';
+import { FpuState } from './fpuState';
 import type { CpuEvents } from './events';
 import type { CallTraceListener } from '../debug/callTrace';
 
@@ -115,6 +116,8 @@ export class Cpu {
   patLo = 0x00070406; patHi = 0x00070406;
   /** IA32_MISC_ENABLE (1A0h). */
   miscEnableLo = 0; miscEnableHi = 0;
+  /** x87 FPU, MMX and SSE registers (fpuState.ts). */
+  readonly fpu = new FpuState();
 
   /** Debugger listeners (events.ts); null when nobody listens, which costs one null check on rare paths. */
   events: CpuEvents | null = null;
@@ -189,6 +192,7 @@ export class Cpu {
     // Fast strings enabled; branch-trace and PEBS unavailable (SDM Vol.4 Table 2-2, IA32_MISC_ENABLE).
     this.miscEnableLo = 0x1801;
     this.miscEnableHi = 0;
+    this.fpu.reset();
     for (let s = 0; s < 8; s++) {
       this.segSel[s] = 0;
       this.segBaseLo[s] = 0;

@@ -16,6 +16,7 @@ import { HANDLERS } from './exec/index';
 import './exec/moveFast'; // registers specialised MOV variants (SPECIALISE)
 import { PAGE_SIZE, PhysicalMemory } from '../mem/physical';
 import type { WatchHit } from '../debug/watchpoints';
+import { GuestBreakpoints } from './debugRegs';
 
 export enum StopReason {
   None = 'none',
@@ -126,6 +127,8 @@ export class Executor {
    */
   private readonly guestBreakpoints = new Set<string>();
   private readonly drSeen = new Int32Array(9);
+  /** The guest's data and I/O breakpoints (DR7 R/W = 01b, 10b, 11b): their hits trap after the instruction. */
+  readonly guestData: GuestBreakpoints;
   /** The breakpoint block the last run stopped at: the next run executes it instead of stopping again. */
   private resumeBlock: Block | null = null;
   /** The data breakpoint match the last StopReason.Watchpoint reports. */
@@ -146,6 +149,7 @@ export class Executor {
 
   constructor(readonly cpu: Cpu, readonly phys: PhysicalMemory, readonly features: CpuFeatures) {
     const mem = cpu.mem;
+    this.guestData = new GuestBreakpoints(cpu);
     this.fetch = {
       byte: (k: number): number => {
         const lo = (this.fetchLo + k) | 0;
@@ -245,7 +249,8 @@ export class Executor {
     // block, and their events arrive at the exact instruction count.
     let held = 0;
     if (this.platform !== null) cpu.attention |= ATTN_IRQ; // look at the devices (and pending interrupts) first
-    if ((cpu.flags & TRACE_FLAGS) !== 0) cpu.attention |= ATTN_TRACE; // the host may have set TF or RF
+    // The host may have set TF or RF; a data breakpoint met before a stop still traps before anything runs.
+    if ((cpu.flags & TRACE_FLAGS) !== 0 || this.guestData.hits !== 0) cpu.attention |= ATTN_TRACE;
     for (;;) {
       if (cpu.attention !== 0) {
         const r = this.service();
@@ -428,6 +433,28 @@ export class Executor {
       if (((dr7 >>> (2 * n)) & 3) !== 0 && ((dr7 >>> (16 + 4 * n)) & 3) === 0) this.guestBreakpoints.add(`${cpu.drHi[n]}:${cpu.drLo[n]}`);
     }
     if (had || this.guestBreakpoints.size !== 0) this.cache.clear();
+    const g = this.guestData;
+    if (g.sync()) {
+      // The TLB's entries were filled for the old set of watched pages.
+      cpu.mem.setGuestWatch(g.watching ? g : null);
+      cpu.mem.flush();
+    }
+  }
+
+  /**
+   * Raises the #DB trap for the data and I/O breakpoints the last instruction (or REP iteration) met
+   * (SDM Vol.3B §17.3.1.2): RIP is past it, or on a REP instruction with iterations left. DR6 takes B0–B3
+   * for them in place of its B0–B3, plus those of instruction breakpoints at the next instruction, as a
+   * single-step trap reports them (§17.2.3 allows either; QEMU does so).
+   */
+  private dataTrap(): StopReason {
+    const cpu = this.cpu;
+    const hits = this.guestData.hits;
+    this.guestData.hits = 0;
+    const linLo = cpu.long64 ? cpu.ripLo : (cpu.segBaseLo[Seg.CS] + cpu.ripLo) | 0;
+    const linHi = cpu.long64 ? cpu.ripHi : 0;
+    cpu.drLo[6] = (cpu.drLo[6] & ~0xf) | hits | this.instructionBreakpointHits(linLo, linHi);
+    return this.fault(pendingFault(Vector.DB, -1, 'data or I/O breakpoint (DR0-DR3)'));
   }
 
   /**
@@ -478,7 +505,9 @@ export class Executor {
         // it with BS. The breakpoint's fault itself still comes on return unless the handler sets RF.
         const linLo = cpu.long64 ? cpu.ripLo : (cpu.segBaseLo[Seg.CS] + cpu.ripLo) | 0;
         const linHi = cpu.long64 ? cpu.ripHi : 0;
-        cpu.drLo[6] = (cpu.drLo[6] & ~0xf) | this.instructionBreakpointHits(linLo, linHi) | DR6_BS;
+        // Data or I/O breakpoints the instruction met are reported by the same #DB (§17.3).
+        cpu.drLo[6] = (cpu.drLo[6] & ~0xf) | this.instructionBreakpointHits(linLo, linHi) | this.guestData.hits | DR6_BS;
+        this.guestData.hits = 0;
         return this.fault(pendingFault(Vector.DB, -1, 'single-step trap (EFLAGS.TF)'));
       }
     }
@@ -504,8 +533,19 @@ export class Executor {
       }
     }
     if (a & ATTN_SHADOW) this.shadowAt = cpu.icount;
-    if (a & ATTN_TRACE) this.syncGuestBreakpoints();
+    // MOV DR sets ATTN_TRACE; a reset or state load by the host (cpu.reset) sets ATTN_MODE.
+    if (a & (ATTN_TRACE | ATTN_MODE)) this.syncGuestBreakpoints();
     if (a & ATTN_STOP && this.stopRequested) return this.takeStop();
+    if (this.guestData.hits !== 0) {
+      // After MOV SS / POP SS debug exceptions are held until after the next instruction (SDM Vol.3A
+      // §6.8.3); only those (not STI) open a shadow and access memory. Otherwise the trap comes now,
+      // before external interrupts (Vol.3A §6.9: traps on the previous instruction come first).
+      if ((a & ATTN_SHADOW) !== 0) cpu.attention |= ATTN_TRACE;
+      else {
+        const r = this.dataTrap();
+        if (r !== StopReason.None) return r;
+      }
+    }
     const p = this.platform;
     let look = (a & (ATTN_IRQ | ATTN_HALT | ATTN_SHADOW)) !== 0;
     if (p !== null && (look || cpu.icount >= this.deadline)) {
@@ -582,6 +622,7 @@ export class Executor {
 
   private fault(e: CpuFault): StopReason {
     const cpu = this.cpu;
+    this.guestData.hits = 0; // the faulting instruction did not complete: its data breakpoints do not trap
     if (this.watchPending !== null) {
       // The faulting instruction did not complete: no data breakpoint is reported for it (it restarts,
       // and matches again if it then completes).

@@ -14,10 +14,10 @@
 // Implicit accesses of the processor (descriptor tables, the TSS, interrupt-frame pushes) do match.
 //
 // Granularity: the first match of an instruction is reported, after it completes; an instruction that
-// faults reports nothing (it restarts and matches again). A REP string instruction stops after the chunk
-// holding the matching element (exec/string.ts runs up to a page of elements before it looks at
-// cpu.attention), with RCX/RSI/RDI counting exactly the elements done and RIP on the instruction if any
-// remain — not after the very iteration as the SDM's §17.3.1.2 note on repeated string instructions says.
+// faults reports nothing (it restarts and matches again). A REP string instruction stops after the very
+// iteration that matched, as the SDM's §17.3.1.2 says of repeated string instructions (exec/string.ts
+// runs one element at a time while the MMU has a watch hook), with RCX/RSI/RDI counting exactly the
+// elements done and RIP on the instruction if any remain.
 // An access during the delivery of an exception or external interrupt stops before the handler's first
 // instruction.
 
@@ -65,6 +65,23 @@ export interface MmuWatch {
   pageFlags(lo: number, hi: number, physical: number): number;
   /** A guest data access of `size` bytes, all within one page, at linear hi:lo = `physical`. */
   access(lo: number, hi: number, physical: number, size: number, write: boolean): void;
+}
+
+/**
+ * Both clients of the MMU's hook at once: the debugger's watchpoints and the guest's DR7 data breakpoints
+ * (cpu/debugRegs.ts). The MMU installs one of them alone, or this pair, only while each has something set.
+ */
+export class WatchPair implements MmuWatch {
+  constructor(readonly first: MmuWatch, readonly second: MmuWatch) {}
+
+  pageFlags(lo: number, hi: number, physical: number): number {
+    return this.first.pageFlags(lo, hi, physical) | this.second.pageFlags(lo, hi, physical);
+  }
+
+  access(lo: number, hi: number, physical: number, size: number, write: boolean): void {
+    this.first.access(lo, hi, physical, size, write);
+    this.second.access(lo, hi, physical, size, write);
+  }
 }
 
 /** Longest watched range: 256 pages. */

@@ -11,9 +11,12 @@ import { stringForms } from './forms/string';
 import { miscForms } from './forms/misc';
 import { systemForms } from './forms/system';
 import { controlForms } from './forms/control';
+import { x87Forms } from './forms/x87';
+import { sseForms } from './forms/sse';
 
 export const ROWS: readonly string[] = [
   ...aluForms, ...moveForms, ...bitForms, ...stackForms, ...branchForms, ...stringForms, ...miscForms, ...systemForms, ...controlForms,
+  ...x87Forms, ...sseForms,
 ];
 
 /** Every form, indexed by Form.id. */

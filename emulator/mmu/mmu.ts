@@ -10,7 +10,7 @@ import {
   Access, CR0_PE, CR0_PG, CR0_WP, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_PKE, CR4_PSE, CR4_SMAP, CR4_SMEP,
   EFER_LMA, EFER_NXE, EFLAGS_AC, MODE_NONE, PageWalker, PagingRegs,
 } from './pageWalk';
-import { type MmuWatch, WATCH_READ, WATCH_WRITE } from '../debug/watchpoints';
+import { type MmuWatch, WATCH_READ, WATCH_WRITE, WatchPair } from '../debug/watchpoints';
 
 export { Access };
 
@@ -59,10 +59,34 @@ export class Mmu {
   // slow-path accesses, walker.walks the page walks done for them, for fetches and for implicit accesses.
   misses = 0;
   /**
-   * Data breakpoints (debug/watchpoints.ts); null when none is set. Watched pages get no fast-path entry
-   * for the watched kind of access, so the checks sit on the slow paths only.
+   * The data-breakpoint hook: the debugger's watchpoints (debug/watchpoints.ts), the guest's DR7 data
+   * breakpoints (cpu/debugRegs.ts), both (a WatchPair), or null when neither has one set. Watched pages
+   * get no fast-path entry for the watched kind of access, so the checks sit on the slow paths only.
    */
-  watch: MmuWatch | null = null;
+  hook: MmuWatch | null = null;
+  private debuggerWatch: MmuWatch | null = null;
+  private guestWatch: MmuWatch | null = null;
+
+  /** The debugger's watchpoints, null when none is set; the caller flushes the TLB after a change. */
+  get watch(): MmuWatch | null {
+    return this.debuggerWatch;
+  }
+
+  set watch(w: MmuWatch | null) {
+    this.debuggerWatch = w;
+    this.rehook();
+  }
+
+  /** The guest's data breakpoints, null when DR7 enables none; the caller flushes the TLB after a change. */
+  setGuestWatch(w: MmuWatch | null): void {
+    this.guestWatch = w;
+    this.rehook();
+  }
+
+  private rehook(): void {
+    const d = this.debuggerWatch, g = this.guestWatch;
+    this.hook = d !== null && g !== null ? new WatchPair(d, g) : d ?? g;
+  }
 
   constructor(readonly phys: PhysicalMemory) {
     this.pool = phys.pool;
@@ -136,6 +160,15 @@ export class Mmu {
     }
   }
 
+  /**
+   * Whether a read (or write) at linear hi:lo takes the fast path now. Watched pages never do, so a REP
+   * string instruction (exec/string.ts) may run a whole chunk on a page that does, with a watch hook set.
+   */
+  fastPath(lo: number, hi: number, write: boolean): boolean {
+    const i = (lo >>> 12) & TLB_MASK;
+    return this.tagLo[i] === (lo & ~0xfff) && this.tagHi[i] === hi && (write ? this.wr[i] : this.rd[i]) >= 0;
+  }
+
   /** A frame now holds decoded code: writes to it must take the slow path. */
   protectCode(poolOffset: number): void {
     for (let i = 0; i < TLB_SIZE; i++) if (this.wr[i] === poolOffset) this.wr[i] = -1;
@@ -177,7 +210,7 @@ export class Mmu {
       if (k === 0 || (a & 0xfff) === 0) {
         const aHi = (a >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
         pa = this.translate(a, aHi, Access.Read, true);
-        if (this.watch !== null) this.watch.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), false);
+        if (this.hook !== null) this.hook.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), false);
       } else {
         pa++;
       }
@@ -199,7 +232,7 @@ export class Mmu {
       if (k === 0 || (a & 0xfff) === 0) {
         const aHi = (a >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
         pa = this.translate(a, aHi, Access.Write, true);
-        if (this.watch !== null) this.watch.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), true);
+        if (this.hook !== null) this.hook.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), true);
       } else {
         pa++;
       }
@@ -345,7 +378,7 @@ export class Mmu {
     const i = (lo >>> 12) & TLB_MASK;
     this.retag(i, lo, hi);
     // A watched page keeps the watched kind of access on the slow path, where it is checked.
-    const watched = this.watch !== null ? this.watch.pageFlags(lo, hi, physical) : 0;
+    const watched = this.hook !== null ? this.hook.pageFlags(lo, hi, physical) : 0;
     if (canRead && (watched & WATCH_READ) === 0) this.rd[i] = off;
     // The zero frame (offset 0) is never written through; code frames are written through the slow path.
     if (canWrite && off !== 0 && !this.phys.codeFrames[off / PAGE_SIZE] && (watched & WATCH_WRITE) === 0) this.wr[i] = off;
@@ -361,7 +394,7 @@ export class Mmu {
         const aHi = (a >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
         pa = this.translate(a, aHi, Access.Read);
         this.fill(a, aHi, pa, false);
-        if (this.watch !== null) this.watch.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), false);
+        if (this.hook !== null) this.hook.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), false);
       } else {
         pa++;
       }
@@ -383,7 +416,7 @@ export class Mmu {
       this.phys.write8(pa, (v >>> (8 * k)) & 0xff);
       if (first) {
         this.fill(a, aHi, pa, true);
-        if (this.watch !== null) this.watch.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), true);
+        if (this.hook !== null) this.hook.access(a, aHi, pa, Math.min(size - k, PAGE_SIZE - (a & 0xfff)), true);
       }
     }
   }

@@ -10,6 +10,8 @@ import { branchForms } from '../../emulator/isa/forms/branch';
 import { stringForms } from '../../emulator/isa/forms/string';
 import { miscForms } from '../../emulator/isa/forms/misc';
 import { systemForms } from '../../emulator/isa/forms/system';
+import { x87Forms } from '../../emulator/isa/forms/x87';
+import { sseForms } from '../../emulator/isa/forms/sse';
 import { isAliasRow } from '../../assembler/mnemonics';
 import { validInMode } from '../../assembler/select';
 
@@ -17,7 +19,7 @@ export type Mode = 16 | 32 | 64;
 
 export const GROUPS: Record<string, readonly string[]> = {
   alu: aluForms, move: moveForms, bit: bitForms, stack: stackForms, branch: branchForms, string: stringForms,
-  misc: miscForms, system: systemForms,
+  misc: miscForms, system: systemForms, x87: x87Forms, sse: sseForms,
 };
 
 const REGS: Record<number, Record<Mode, string[]>> = {

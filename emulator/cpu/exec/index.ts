@@ -7,6 +7,9 @@ import { handlers as bcd } from './bcd';
 import { handlers as bit } from './bit';
 import { handlers as branch } from './branch';
 import { handlers as far } from './far';
+import { handlers as fpu } from './fpu';
+import { handlers as fpuEnv } from './fpuEnv';
+import { handlers as fxsave } from './fxsave';
 import { handlers as misc } from './misc';
 import { handlers as move } from './move';
 import { handlers as muldiv } from './muldiv';
@@ -15,7 +18,8 @@ import { handlers as stack } from './stack';
 import { handlers as string } from './string';
 import { handlers as system } from './system';
 
-const ALL: Record<string, Handler> = { ...alu, ...bcd, ...bit, ...branch, ...far, ...misc, ...move, ...muldiv, ...shift, ...stack, ...string, ...system };
+const ALL: Record<string, Handler> = { ...alu, ...bcd, ...bit, ...branch, ...far, ...misc, ...move, ...muldiv, ...shift, ...stack, ...string, ...system,
+  ...fpu, ...fpuEnv, ...fxsave };
 
 function missing(): void {
   raise(Vector.UD, 0, 'instruction form has no handler');

@@ -10,10 +10,10 @@ import { CR0_PE, EFLAGS_VM } from '../modes';
 import { CR4_PVI, CR4_VME } from '../controlRegs';
 import { ATTN_HALT, ATTN_SHADOW, Cpu, Reg, Seg } from '../state';
 import { FLAG_IF } from '../../isa/form';
+import { fwaitCheck } from './fpuImage';
+import { checkIoBreakpoint } from '../debugRegs';
 
 const CR4_TSD = 1 << 2; // SDM Vol.3A §2.5: RDTSC is privileged when set
-const CR0_MP = 1 << 1; // SDM Vol.3A §2.5: monitor coprocessor (WAIT honours TS)
-const CR0_TS = 1 << 3; // task switched
 
 function iopl(cpu: Cpu): number {
   return (cpu.flags >> 12) & 3;
@@ -50,6 +50,7 @@ function inHandler(bytes: number, dx: boolean): Handler {
     const v = cpu.io.in(port, bytes);
     if (bytes === 1) setReg8(cpu, Reg.RAX, v);
     else setRegSized(cpu, Reg.RAX, bytes * 8, v | 0, 0);
+    checkIoBreakpoint(cpu, port, bytes); // a trap after the instruction (debugRegs.ts)
   };
 }
 
@@ -59,6 +60,7 @@ function outHandler(bytes: number, dx: boolean): Handler {
     const port = dx ? cpu.lo[Reg.RDX] & 0xffff : i.immLo & 0xff;
     checkIo(cpu, port, bytes);
     cpu.io.out(port, bytes, bytes === 4 ? cpu.lo[Reg.RAX] >>> 0 : cpu.lo[Reg.RAX] & mask);
+    checkIoBreakpoint(cpu, port, bytes);
   };
 }
 
@@ -212,13 +214,9 @@ function bound(size: number): Handler {
   };
 }
 
-/**
- * WAIT/FWAIT (SDM Vol.2B WAIT/FWAIT): #NM when CR0.TS and CR0.MP are both set, otherwise it only waits
- * for pending x87 exceptions — none here: no x87 is emulated (the x87 instructions themselves decode as
- * #UD even though CPUID still advertises 'fpu'), so it is a NOP.
- */
+/** WAIT/FWAIT (SDM Vol.2B WAIT/FWAIT): #NM with CR0.TS and CR0.MP, #MF on a pending x87 exception (exec/fpuImage.ts). */
 function wait(cpu: Cpu): void {
-  if ((cpu.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) raise(Vector.NM, 0, 'WAIT with CR0.TS and CR0.MP set');
+  fwaitCheck(cpu);
 }
 
 const FLAG_VIF = 1 << 19;

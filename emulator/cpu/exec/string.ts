@@ -8,13 +8,23 @@
 // string instructions are interruptible and restartable). After MAX_ITER elements, or when something
 // asks for attention (a device, a code write), the instruction yields: RIP is put back on it and the run
 // loop is made to leave its fast path, so pause requests and interrupts get in; it resumes where it was.
+//
+// Debugging needs single iterations. With EFLAGS.TF set an execution does one iteration, then yields:
+// the single-step trap comes after each iteration, with RIP on the instruction while iterations remain
+// (SDM Vol.3B §17.3.1.4 and Vol.2B REP: a repeated string instruction is interruptible between
+// iterations, registers updated for those done). While the MMU has a data-breakpoint hook (the guest's
+// DR7 data breakpoints or the debugger's watchpoints) a chunk is one element long unless its pages take
+// the TLB fast path (watched pages never do), so a match stops the instruction after the very iteration
+// that made it (§17.3.1.2, repeated string instructions); an I/O breakpoint on INS/OUTS likewise traps
+// after the iteration (§17.3.1.2: after the first, for REP). QEMU agrees on TF (test/boot/debugdata.S).
 import { Access, linearOf, readLinear, setReg8, setRegSized, writeLinear } from '../access';
 import { setLazy } from '../flags';
 import type { Handler, Insn } from '../insn';
 import { LazyOp } from '../lazyOp';
 import { ATTN_YIELD, CodeSize, Cpu, Reg, Seg } from '../state';
-import { FLAG_DF } from '../../isa/form';
+import { FLAG_DF, FLAG_TF } from '../../isa/form';
 import { checkIo } from './misc';
+import { checkIoBreakpoint } from '../debugRegs';
 
 /** Elements one execution of a repeated instruction handles before it yields to the run loop. */
 export const MAX_ITER = 0x4000;
@@ -114,6 +124,7 @@ function stringHandler(kind: Kind, bits: number): Handler {
   const usesSrc = kind === Kind.Movs || kind === Kind.Lods || kind === Kind.Cmps || kind === Kind.Outs;
   const usesDst = kind === Kind.Movs || kind === Kind.Stos || kind === Kind.Scas || kind === Kind.Cmps || kind === Kind.Ins;
   const io = kind === Kind.Ins || kind === Kind.Outs;
+  const writesDst = kind === Kind.Movs || kind === Kind.Stos || kind === Kind.Ins; // SCAS and CMPS read ES:DI
   return (cpu: Cpu, i: Insn): void => {
     if (io) checkIo(cpu, cpu.lo[Reg.RDX] & 0xffff, bytes);
     const a = i.addrSize;
@@ -121,13 +132,15 @@ function stringHandler(kind: Kind, bits: number): Handler {
     const rep = i.rep !== 0;
     // REPE (F3) repeats while equal, REPNE (F2) while not equal (SDM Vol.2 REP/REPE/REPZ/REPNE/REPNZ).
     const whileEqual = i.rep === 0xf3;
-    let budget = MAX_ITER;
+    // Under TF one iteration per execution: the loop yields before the second (see above).
+    const limit = (cpu.flags & FLAG_TF) !== 0 ? 1 : MAX_ITER;
+    let budget = limit;
     for (;;) {
       let n = 1;
       if (rep) {
         const c = count(cpu, a, MAX_ITER);
         if (c === 0) return;
-        if (budget === 0 || budget !== MAX_ITER && cpu.attention !== 0) { yieldRep(cpu, i); return; }
+        if (budget <= 0 || (budget !== limit && cpu.attention !== 0)) { yieldRep(cpu, i); return; }
         n = c < budget ? c : budget;
       }
       const back = (cpu.flags & FLAG_DF) !== 0;
@@ -146,7 +159,11 @@ function stringHandler(kind: Kind, bits: number): Handler {
         dHi = cpu.linHi;
         if (rep && !io) n = room(cpu, Seg.ES, a, o, d, bytes, back, n);
       }
-      if (io) n = 1; // port accesses one at a time: each may have side effects on the device
+      // Port accesses one at a time (each may have side effects on the device). While data breakpoints
+      // are watched, elements one at a time unless both pages take the TLB fast path (no watched page
+      // does): a match then ends the instruction after its iteration.
+      if (io) n = 1;
+      else if (n > 1 && cpu.mem.hook !== null && ((usesSrc && !cpu.mem.fastPath(s, sHi, false)) || (usesDst && !cpu.mem.fastPath(d, dHi, writesDst)))) n = 1;
       let done = n;
       switch (kind) {
         case Kind.Movs:
@@ -227,11 +244,13 @@ function stringHandler(kind: Kind, bits: number): Handler {
           cpu.mem.checkWritable(d, dHi, bytes);
           const v = cpu.io.in(cpu.lo[Reg.RDX] & 0xffff, bytes);
           writeLinear(cpu, d, dHi, bits, v | 0, 0);
+          checkIoBreakpoint(cpu, cpu.lo[Reg.RDX] & 0xffff, bytes);
           break;
         }
         case Kind.Outs: {
           const v = readLinear(cpu, s, sHi, bits);
           cpu.io.out(cpu.lo[Reg.RDX] & 0xffff, bytes, bits === 32 ? v >>> 0 : v);
+          checkIoBreakpoint(cpu, cpu.lo[Reg.RDX] & 0xffff, bytes);
           break;
         }
       }

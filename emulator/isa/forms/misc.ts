@@ -43,7 +43,7 @@ export const miscForms: readonly string[] = [
   // BOUND (SDM Vol.2A BOUND): signed bounds check, #BR when out of range. In 64-bit mode 62 is EVEX.
   'bound_r16_m16_16     | o16 62 /r      | BOUND r16, m16&16 | i64',
   'bound_r32_m32_32     | o32 62 /r      | BOUND r32, m32&32 | i64',
-  // WAIT/FWAIT (SDM Vol.2B WAIT/FWAIT): no x87 is emulated, so it only checks CR0.TS/MP for #NM.
+  // WAIT/FWAIT (SDM Vol.2B WAIT/FWAIT): #NM with CR0.TS and CR0.MP, #MF on a pending unmasked x87 exception.
   'wait                 | 9B             | WAIT              | gas=fwait',
   'cli                  | FA             | CLI               | f=i',
   'sti                  | FB             | STI               | f=i',
