@@ -290,7 +290,10 @@ function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: S
       frame64(oldSs, oldSpLo & ~15, cpu.hi[Reg.RSP], ext);
       if (!isCanonical(cpu, oldSpLo, cpu.hi[Reg.RSP])) raise(Vector.SS, ext, 'stack pointer non-canonical');
     }
-    if (inner) newSs = dpl;
+    // SS becomes null with RPL = the new CPL on a privilege change (§6.14.4) and whenever the gate
+    // names an IST stack, even at the same CPL (Vol.3A §6.14.5 / §7.14.5 in newer editions: "the new SS
+    // selector is forced to NULL and the SS selector's RPL field is set to the new CPL").
+    if (inner || ist !== 0) newSs = inner ? dpl : cpu.cpl;
     frameRoom(cpu, pushError ? 48 : 40);
     if (!isCanonical(cpu, ipLo, ipHi)) raise(Vector.GP, ext, 'interrupt handler RIP non-canonical');
     framePush(cpu, 64, oldSs, 0);
