@@ -1,40 +1,21 @@
 // linux.ts: times a real Debian bzImage from its 64-bit entry to the first instruction of the decompressed
 // kernel (the xz decompressor is most of it), as wall time and MIPS, beside QEMU TCG booting the same
-// kernel with the same command line (when qemu-system-x86_64 is installed): QEMU's time is from process
-// start to the kernel's first console line ("Linux version"), so it also counts its firmware, the
-// real-mode setup code and the kernel's first steps — an upper bound for the same span.
+// kernel with the same command line (when qemu-system-x86_64 is installed), stopped at the same
+// instruction by a hardware breakpoint through its gdb stub; QEMU's time is from its process start, so it
+// also counts its firmware and the real-mode setup code — an upper bound for the same span.
 // Run: npx esbuild bench/linux.ts --bundle --platform=node --target=node20 --format=cjs
 //        --outfile=node_modules/.cache/trampoline-bench/linux.js && node node_modules/.cache/trampoline-bench/linux.js
 // Options: --no-qemu, --qemu-only, --max-instructions=N (stop after N: a shorter run for profiling), --load=ADDR (e.g. 0x100000000), --cpu=LIST (e.g. -la57), --beyond=N (then run N more
 // instructions into the kernel proper and print its console and how it stopped).
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { bootKernel, CMDLINE } from '../test/linux/bootKernel';
 import { debianKernel } from '../test/support/linuxKernel';
-import { qemuMissing, QEMU } from '../test/support/qemu';
+import { parseSetupHeader } from '../emulator/loaders/linuxHeader';
+import { qemuMissing } from '../test/support/qemu';
+import { qemuAtKernelEntry } from '../test/linux/qemuEntry';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-
-/** Seconds from QEMU's start to `marker` on its serial console, or the reason there is none. */
-function qemuSeconds(kernel: string, marker: string, timeoutMs = 120_000): Promise<number | string> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const q = spawn(QEMU, ['-kernel', kernel, '-append', CMDLINE, '-cpu', 'qemu64,+la57', '-nodefaults', '-vga', 'none',
-      '-serial', 'stdio', '-display', 'none', '-no-reboot', '-monitor', 'none', '-m', '256M', '-accel', 'tcg'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let text = '';
-    const timer = setTimeout(() => { q.kill(); resolve(`no "${marker}" within ${timeoutMs / 1000} s`); }, timeoutMs);
-    q.stdout.on('data', (d: Buffer) => {
-      text += d.toString('latin1');
-      if (text.includes(marker)) {
-        clearTimeout(timer);
-        q.kill();
-        resolve((performance.now() - t0) / 1000);
-      }
-    });
-    q.on('exit', () => { clearTimeout(timer); resolve(`QEMU exited before "${marker}"`); });
-  });
-}
 
 async function main(): Promise<void> {
   const k = debianKernel();
@@ -44,7 +25,10 @@ async function main(): Promise<void> {
   const cpu = opt('cpu');
   console.log(`kernel ${k.path} (${bytes.length} bytes), cmdline "${CMDLINE}"${load ? `, load ${load}` : ''}${cpu ? `, --cpu ${cpu}` : ''}`);
   const beyond = Number(opt('beyond') ?? 0);
-  if (args.includes('--qemu-only')) { await qemuLine(k.path); return; }
+  // With nokaslr the decompressor writes the kernel at LOAD_PHYSICAL_ADDR, the header's pref_address, and
+  // enters it there (test/linux/boot.test.ts checks that for our run).
+  const entry = parseSetupHeader(bytes).prefAddress;
+  if (args.includes('--qemu-only')) { await qemuLine(k.path, entry, null); return; }
   const max = opt('max-instructions');
   // CPU time beside wall time: on a shared machine the wall time also counts the other processes' turns.
   const cpu0 = process.cpuUsage();
@@ -65,15 +49,24 @@ async function main(): Promise<void> {
     console.log(`console:\n${r.console}`);
   }
   if (args.includes('--no-qemu')) return;
-  await qemuLine(k.path);
+  await qemuLine(k.path, r.loaded.kernelEntry, s);
 }
 
-/** Prints QEMU's time for the same kernel, or why there is none. */
-async function qemuLine(kernel: string): Promise<void> {
+/**
+ * Prints QEMU's time to the same point — the decompressed kernel's first instruction, where a hardware
+ * breakpoint set through its gdb stub stops it — and our time over it, or why there is none. QEMU's time
+ * runs from its process start, so it also counts its firmware and the real-mode setup code (under a second).
+ */
+async function qemuLine(kernel: string, entry: number, ours: number | null): Promise<void> {
   const missing = qemuMissing();
   if (missing) { console.log(`qemu: ${missing}`); return; }
-  const q = await qemuSeconds(kernel, 'Linux version');
-  console.log(typeof q === 'number' ? `qemu TCG: "Linux version" after ${q.toFixed(1)} s (process start; firmware + setup + decompressor + early kernel)` : `qemu: ${q}`);
+  try {
+    const q = await qemuAtKernelEntry(kernel, CMDLINE, entry);
+    console.log(`qemu TCG: decompressed kernel's entry after ${q.seconds.toFixed(1)} s (process start: firmware + setup + decompressor)` +
+      (ours !== null ? `; trampoline/qemu = ${(ours / q.seconds).toFixed(1)}×` : ''));
+  } catch (e) {
+    console.log(`qemu: ${(e as Error).message}`);
+  }
 }
 
 void main();

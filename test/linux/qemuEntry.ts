@@ -13,10 +13,13 @@ export interface QemuEntryState {
   cr3: number;
   cr4: number;
   efer: number;
+  /** Wall seconds from QEMU's start to the stop at the breakpoint (its firmware, setup code and decompressor). */
+  seconds: number;
 }
 
 /** Boots `kernelPath` under QEMU TCG with `-cpu qemu64,<cpu>` and reads the registers at linear address `entry`. */
 export async function qemuAtKernelEntry(kernelPath: string, cmdline: string, entry: number, cpu = '+la57', timeoutMs = 120_000): Promise<QemuEntryState> {
+  const t0 = performance.now();
   const q = spawn(QEMU, ['-kernel', kernelPath, '-append', cmdline, '-cpu', `qemu64,${cpu}`, '-nodefaults', '-vga', 'none',
     '-serial', 'none', '-display', 'none', '-no-reboot', '-monitor', 'none', '-m', '256M', '-accel', 'tcg',
     '-gdb', 'stdio', '-S'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -37,6 +40,7 @@ export async function qemuAtKernelEntry(kernelPath: string, cmdline: string, ent
     const set = await gdb.request(`Z1,${entry.toString(16)},1`);
     if (set !== 'OK') throw new Error(`QEMU refused a hardware breakpoint at ${entry.toString(16)}: ${set}`);
     const stop = await gdb.request('c', timeoutMs);
+    const seconds = (performance.now() - t0) / 1000;
     if (!/^[ST]05/.test(stop)) throw new Error(`QEMU stopped with "${stop}" instead of at the breakpoint; stderr: ${stderr}`);
     // QEMU 7.2's target description lists ss_base, ds_base and es_base before fs_base, but its `p` packet
     // numbering does not count them, so the control registers sit that many places lower there. The stop
@@ -45,7 +49,7 @@ export async function qemuAtKernelEntry(kernelPath: string, cmdline: string, ent
     for (const shift of [0, unnumbered]) {
       const cr0 = await read(at('cr0') - shift), efer = await read(at('efer') - shift);
       if (((cr0 & 0x80000001) >>> 0) !== 0x80000001 || (efer & 0x400) === 0) continue;
-      return { rip: await read(at('rip')), cr0, cr3: await read(at('cr3') - shift), cr4: await read(at('cr4') - shift), efer };
+      return { rip: await read(at('rip')), cr0, cr3: await read(at('cr3') - shift), cr4: await read(at('cr4') - shift), efer, seconds };
     }
     throw new Error(`QEMU's gdb stub shows no CR0 with PE and PG and EFER with LMA at ${entry.toString(16)}`);
   } finally {
