@@ -1,7 +1,8 @@
 // bitFields.ts: every architecturally defined bit of RFLAGS, CR0, CR3, CR4, CR8, EFER, DR6 and DR7 as the
 // debugger shows and edits them (`cr4.LA57 = 1`), named in the SDM's spelling. Layouts: RFLAGS SDM Vol.1
 // §3.4.3 (Figure 3-8); CR0/CR3/CR4/CR8 SDM Vol.3A §2.5 (Figure 2-7) and §4.10.1 (PCID); IA32_EFER SDM
-// Vol.3A §2.2.1 (Table 2-1) plus AMD APM Vol.2 §3.1.7 for the AMD-only bits; DR6/DR7 SDM Vol.3B §18.2.
+// Vol.3A §2.2.1 (Table 2-1) plus AMD APM Vol.2 §3.1.7 for the AMD-only bits; DR6/DR7 SDM Vol.3B §18.2;
+// the x87 FCW/FSW/tag word SDM Vol.1 §8.1.3, §8.1.5, §8.1.7 and MXCSR SDM Vol.1 §10.2.3.
 
 export interface BitField {
   /** The SDM's name: `LA57`, `IOPL`, `PCID`. */
@@ -135,9 +136,64 @@ const APIC_BASE: BitField[] = [
   f('ADDRESS', 12, 'physical base address of the APIC registers (bits 51:12)', 40),
 ];
 
+// x87 FPU control word (SDM Vol.1 §8.1.5, Figure 8-6): masks in bits 5:0 as the FSW flags they mask.
+const FCW: BitField[] = [
+  f('IM', 0, 'invalid-operation exception mask'),
+  f('DM', 1, 'denormal-operand exception mask'),
+  f('ZM', 2, 'zero-divide exception mask'),
+  f('OM', 3, 'overflow exception mask'),
+  f('UM', 4, 'underflow exception mask'),
+  f('PM', 5, 'precision exception mask'),
+  f('PC', 8, 'precision control: 0 single (24 bits), 1 reserved, 2 double (53 bits), 3 double extended (64 bits)', 2),
+  f('RC', 10, 'rounding control: 0 to nearest (even), 1 down (toward -inf), 2 up (toward +inf), 3 toward zero', 2),
+  f('X', 12, 'infinity control (8087/80287 only; ignored since the 80387)'),
+];
+
+// x87 FPU status word (SDM Vol.1 §8.1.3, Figure 8-4).
+const FSW: BitField[] = [
+  f('IE', 0, 'invalid operation'),
+  f('DE', 1, 'denormalized operand'),
+  f('ZE', 2, 'zero divide'),
+  f('OE', 3, 'overflow'),
+  f('UE', 4, 'underflow'),
+  f('PE', 5, 'precision (inexact result)'),
+  f('SF', 6, 'stack fault (C1: 1 overflow, 0 underflow)'),
+  f('ES', 7, 'exception summary status (an unmasked exception is pending)'),
+  f('C0', 8, 'condition code 0'),
+  f('C1', 9, 'condition code 1'),
+  f('C2', 10, 'condition code 2'),
+  f('TOP', 11, 'top of stack: ST(0) is R(TOP)', 3),
+  f('C3', 14, 'condition code 3'),
+  f('B', 15, 'FPU busy (mirrors ES)'),
+];
+
+// The full tag word (SDM Vol.1 §8.1.7, Figure 8-7): two bits per physical register R0–R7.
+const FTW: BitField[] = [];
+for (let r = 0; r < 8; r++) FTW.push(f(`TAG${r}`, 2 * r, `tag of R${r}: 0 valid, 1 zero, 2 special, 3 empty`, 2));
+
+// MXCSR (SDM Vol.1 §10.2.3, Figure 10-3).
+const MXCSR: BitField[] = [
+  f('IE', 0, 'invalid operation flag'),
+  f('DE', 1, 'denormal flag'),
+  f('ZE', 2, 'divide-by-zero flag'),
+  f('OE', 3, 'overflow flag'),
+  f('UE', 4, 'underflow flag'),
+  f('PE', 5, 'precision flag'),
+  f('DAZ', 6, 'denormals are zeros'),
+  f('IM', 7, 'invalid operation mask'),
+  f('DM', 8, 'denormal operation mask'),
+  f('ZM', 9, 'divide-by-zero mask'),
+  f('OM', 10, 'overflow mask'),
+  f('UM', 11, 'underflow mask'),
+  f('PM', 12, 'precision mask'),
+  f('RC', 13, 'rounding control: 0 to nearest (even), 1 down (toward -inf), 2 up (toward +inf), 3 toward zero', 2),
+  f('FZ', 15, 'flush to zero'),
+];
+
 /** Registers with named bit fields, keyed by the canonical register name (lowercase). */
 export const BIT_FIELDS: Record<string, BitField[]> = {
   rflags: RFLAGS, cr0: CR0, cr3: CR3, cr4: CR4, cr8: CR8, efer: EFER, dr6: DR6, dr7: DR7, apic_base: APIC_BASE,
+  fcw: FCW, fsw: FSW, ftw: FTW, mxcsr: MXCSR,
 };
 
 /** The names of the 1-bit fields set in `value` (and multi-bit ones that are not zero): `PE ET PG`. */

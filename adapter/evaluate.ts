@@ -14,8 +14,12 @@
 //   place   := 'phys' ':' unary | expr          (a linear address, or a physical one after phys:)
 //   primary := NUMBER | REGISTER | REGISTER '.' FIELD | LABEL | LABEL '@runtime' | '(' expr ')'
 //            | SREG ':' unary | NUMBER ':' unary   (far address: segment base + offset; NUMBER × 16 + offset)
+//            | XMM '.' VIEW '[' expr ']'           (one lane: xmm0.u32[1]; VIEW u8 u16 u32 u64 f32 f64 or GDB's v4_int32 …)
 //   NUMBER  := 0x1f | 0b101 | 31 | 1fh (NASM hex suffix: must start with a digit)
 //   REGISTER:= rax, $rax, %eax, cr4, efer, fs_base, …   (registers.ts); bare names are registers first
+//              fcw fsw ftw fop fip fcs fdp fds mxcsr st0–st7 xmm0–xmm15 (fpuRegisters.ts): st0 is ST(0), its
+//              value the 80 raw bits (shown as the decimal number), xmm registers 128 bits (arithmetic on
+//              them keeps the low 64 bits, as on every value)
 //   TYPE    := u8 u16 u32 u64 | i8 … i64 | s8 … s64 | uint8_t … uint64_t | int8_t … int64_t | char | short | int | long
 //   SIZE    := byte word dword qword
 // `*EXPR` and `[EXPR]` read the default size: a qword in 64-bit mode, a dword otherwise. Addresses are linear
@@ -25,6 +29,7 @@ import type { Debuggee } from './debuggee';
 import { BIT_FIELDS, canonicalRegister, readField, readRegister } from './registers';
 import { hex } from './format';
 import { readMemory, readString } from './readMemory';
+import { fpuFields, fpuName, readFpu, readFpuField, readXmmLane, xmmView } from './fpuRegisters';
 
 export type EvaluateResult = { value: bigint; type: string; display: string; memoryReference?: string } | { error: string };
 
@@ -104,6 +109,8 @@ type Node =
   | { k: 'num'; v: bigint; col: number }
   | { k: 'reg'; name: string; col: number }
   | { k: 'field'; reg: string; field: string; col: number }
+  /** One lane of an XMM register: `xmm0.u32[1]`. */
+  | { k: 'lane'; n: number; view: string; index: Node; col: number }
   | { k: 'sym'; name: string; runtime: boolean; col: number }
   | { k: 'mem'; size: number; signed: boolean; physical: boolean; address: Node; col: number }
   | { k: 'cast'; size: number; signed: boolean; e: Node; col: number }
@@ -280,6 +287,18 @@ class Parser {
     fail(`expected a value, found ${describe(t)}`, t.col);
   }
 
+  /** `xmmN.VIEW[index]` after the name: the index in brackets. */
+  private lane(n: number, viewText: string, col: number): Node {
+    const view = xmmView(viewText);
+    if (view === undefined) fail(`unknown view '${viewText}' of xmm${n} (u8 u16 u32 u64 f32 f64, or GDB's v16_int8 v8_int16 v4_int32 v2_int64 v4_float v2_double)`, col);
+    const open = this.peek();
+    if (!this.isOp('[')) fail(`xmm${n}.${viewText} needs an element index: xmm${n}.${viewText}[0]`, open.col);
+    this.next();
+    const index = this.expr();
+    this.expect(']', `to close the '[' at column ${open.col}`);
+    return { k: 'lane', n, view, index, col };
+  }
+
   /** After `seg` and a ':' (not consumed yet): the offset. */
   private far(segment: { k: 'num'; v: bigint; col: number } | null, register: string, col: number): Node {
     this.next();
@@ -294,6 +313,8 @@ class Parser {
     const dot = name.indexOf('.');
     if (dot > 0) {
       const reg = name.slice(0, dot);
+      const xmm = fpuName(reg);
+      if (xmm?.k === 'xmm') return this.lane(xmm.n, name.slice(dot + 1), col + (text.length - name.length) + dot + 1);
       if (fieldsOf(reg) !== undefined) return { k: 'field', reg, field: name.slice(dot + 1), col };
     }
     const at = name.indexOf('@');
@@ -311,7 +332,7 @@ class Parser {
 /** The named bit fields of a register (`eflags` and `flags` share RFLAGS'), or undefined. */
 function fieldsOf(register: string): { name: string }[] | undefined {
   const c = canonicalRegister(register);
-  if (c === undefined) return undefined;
+  if (c === undefined) return fpuFields(register);
   return BIT_FIELDS[c === 'eflags' || c === 'flags' ? 'rflags' : c];
 }
 
@@ -326,6 +347,8 @@ interface Value {
   type: string;
   /** Where a memory read came from, or the address a register/label holds. */
   ref?: string;
+  /** How to show it when not as hex: an x87 register's decimal value, a float lane. */
+  text?: string;
 }
 
 function registerType(name: string): string {
@@ -344,7 +367,11 @@ class Evaluator {
       case 'num': return { v: n.v, type: 'u64' };
       case 'reg': {
         const v = readRegister(this.d, n.name);
-        if (v === undefined) fail(`unknown register '${n.name}'`, n.col);
+        if (v === undefined) {
+          const x = readFpu(this.d, n.name);
+          if (x !== undefined) return { v: x.value, type: x.type, text: x.display };
+          fail(`unknown register '${n.name}'`, n.col);
+        }
         return { v: v & MASK, type: registerType(n.name), ref: hex(v & MASK) };
       }
       case 'field': {
@@ -352,9 +379,20 @@ class Evaluator {
         if (!fields.some((f) => f.name.toLowerCase() === n.field.toLowerCase())) {
           fail(`unknown field '${n.field}' of ${n.reg.toLowerCase()} (fields: ${fields.map((f) => f.name.toLowerCase()).join(' ')})`, n.col + n.reg.length + 1);
         }
+        if (canonicalRegister(n.reg) === undefined) {
+          const x = readFpuField(this.d, n.reg, n.field);
+          if (typeof x === 'string') fail(x, n.col);
+          return { v: x, type: 'bitfield' };
+        }
         const v = readField(this.d, n.reg, n.field);
         if (v === undefined) fail(`cannot read ${n.reg}.${n.field}`, n.col);
         return { v, type: 'bitfield' };
+      }
+      case 'lane': {
+        const index = this.eval(n.index).v;
+        const x = readXmmLane(this.d, n.n, n.view, index > 255n ? 256 : Number(index));
+        if (typeof x === 'string') fail(x, n.col);
+        return { v: x.value, type: x.type, text: x.display };
       }
       case 'sym': return this.symbol(n);
       case 'far': {
@@ -386,6 +424,8 @@ class Evaluator {
     if (!n.runtime) {
       const r = readRegister(d, n.name);
       if (r !== undefined) return { v: r & MASK, type: registerType(n.name), ref: hex(r & MASK) };
+      const x = readFpu(d, n.name);
+      if (x !== undefined) return { v: x.value, type: x.type, text: x.display };
     }
     const value = d.symbols.value(n.name);
     if (value === undefined) fail(n.runtime ? `unknown label '${n.name}'` : `unknown register or symbol '${n.name}'`, n.col);
@@ -436,6 +476,7 @@ class Evaluator {
 }
 
 function display(v: Value): string {
+  if (v.text !== undefined) return v.text;
   if (v.type === 'bool') return v.v !== 0n ? 'true' : 'false';
   if (v.type === 'bitfield') return v.v.toString();
   if (v.type.startsWith('i')) {
@@ -516,6 +557,7 @@ function interpolateOne(d: Debuggee, inner: string): string {
     case 'b': return '0b' + r.value.toString(2);
     case 'c': return String.fromCharCode(Number(r.value & 0xffn));
     case 's': return readString(d, r.value);
-    default: return r.type === 'bool' ? r.display : hex(r.value);
+    // Booleans, x87 values, float lanes and whole XMM registers print as they display (hex() keeps 64 bits).
+    default: return r.type === 'bool' || /^(f80|f32|f64|u128)$/.test(r.type) ? r.display : hex(r.value);
   }
 }

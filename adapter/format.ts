@@ -34,3 +34,8 @@ export function charOf(byte: number): string {
   if (byte >= 0x20 && byte < 0x7f) return String.fromCharCode(byte);
   return '\\' + byte.toString(8).padStart(3, '0');
 }
+
+/** Zero-padded hex of a value wider than 64 bits (XMM registers, x87 registers): not masked. */
+export function hexWide(value: bigint, digits: number): string {
+  return '0x' + value.toString(16).padStart(digits, '0');
+}

@@ -1,5 +1,5 @@
 // repl.ts: the Debug Console's commands, in the words GDB and Bochs users already type — `x/8gx ADDR`,
-// `info registers`, `info tlb`, `pt ADDR`, `disas`, `info gdt|idt|mode|symbols`, `p EXPR`, `help` — and
+// `info registers`, `info tlb`, `pt ADDR`, `disas`, `info gdt|idt|mode|symbols|float|sse`, `p EXPR`, `help` — and
 // their completions (DAP `completions` request). A line that is not a command returns null: the session
 // then evaluates it as an expression (evaluate.ts). Output is plain text in aligned columns, addresses hex.
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -8,10 +8,13 @@ import type { Debuggee } from './debuggee';
 import { codeBitsAt } from './code';
 import { evaluate, interpolate } from './evaluate';
 import { linearBits, readBytes } from './readMemory';
-import { charOf, columns, hex, hexPad, signed } from './format';
+import { charOf, columns, hex, hexPad, hexWide, signed } from './format';
 import { BIT_FIELDS, canonicalRegister, readRegister, REGISTER_NAMES } from './registers';
 import { addressArg, addressDigits, isIa32e, symbolOf } from './replArgs';
 import { infoDescriptorTable, infoTlb, pageWalk } from './replSystem';
+import { infoFloat, infoSse } from './fpuRepl';
+import { FPU_REGISTER_NAMES, fpuFields, fpuName, readFpu, XMM_VIEWS } from './fpuRegisters';
+import { setFlagNames } from './bitFields';
 
 type Handler = (d: Debuggee, args: string) => string;
 
@@ -22,11 +25,13 @@ const INFO: [string[], Handler][] = [
   [['gdt'], (d) => infoDescriptorTable(d, 'gdt')],
   [['idt'], (d) => infoDescriptorTable(d, 'idt')],
   [['mode'], infoMode],
+  [['float', 'fpu', 'x87'], infoFloat],
+  [['sse', 'vector', 'xmm'], infoSse],
   [['symbols'], infoSymbols],
   [['symbol', 'sym'], (d, a) => (a.trim() === '' ? infoSymbols(d, '') : infoSymbol(d, a))],
 ];
 
-const COMMANDS = ['x/', 'info registers', 'info tlb', 'info gdt', 'info idt', 'info mode', 'info symbols', 'info sym', 'pt', 'disas', 'print', 'p', 'help'];
+const COMMANDS = ['x/', 'info registers', 'info tlb', 'info gdt', 'info idt', 'info mode', 'info float', 'info sse', 'info symbols', 'info sym', 'pt', 'disas', 'print', 'p', 'help'];
 
 /** Runs a REPL command and returns what to print, or null when `line` is not a command. */
 export function replCommand(d: Debuggee, line: string): string | null {
@@ -237,7 +242,15 @@ function infoRegisters(d: Debuggee, args: string): string {
   const errors: string[] = [];
   for (const name of names) {
     const v = readRegister(d, name);
-    if (v === undefined) { errors.push(`info registers: unknown register '${name}'`); continue; }
+    if (v === undefined) {
+      // x87/SSE registers by name (`i r fcw st0 xmm1`), as GDB's `info registers` takes them.
+      const x = readFpu(d, name);
+      const fields = fpuFields(name);
+      if (x === undefined) { errors.push(`info registers: unknown register '${name}'`); continue; }
+      const natural = fields !== undefined ? `[ ${setFlagNames(x.value, fields)} ]` : x.type === 'u128' ? '' : x.display;
+      rows.push([name.replace(/^[$%]/, '').toLowerCase(), x.type === 'u128' ? x.display : x.type === 'f80' ? hexWide(x.value, 20) : hex(x.value), natural]);
+      continue;
+    }
     const bare = name.replace(/^[$%]/, '').toLowerCase();
     const flags = fieldsSet(bare, v);
     let natural: string;
@@ -327,7 +340,7 @@ function print(d: Debuggee, format: string, expr: string): string {
 
 // ---- completions --------------------------------------------------------------------------------------------
 
-const INFO_WORDS = ['registers', 'tlb', 'gdt', 'idt', 'mode', 'symbols', 'sym'];
+const INFO_WORDS = ['registers', 'tlb', 'gdt', 'idt', 'mode', 'float', 'sse', 'vector', 'symbols', 'sym'];
 
 /**
  * DAP `completions`: commands at the start of the line, `info` subcommands after `info`, otherwise
@@ -358,10 +371,12 @@ export function replCompletions(d: Debuggee, text: string, column: number, colum
   if (dot > 0) {
     const reg = word.slice(prefix.length, dot);
     const c = canonicalRegister(reg);
-    const fields = c === undefined ? undefined : BIT_FIELDS[c === 'eflags' || c === 'flags' ? 'rflags' : c];
+    const fields = c === undefined ? fpuFields(reg) : BIT_FIELDS[c === 'eflags' || c === 'flags' ? 'rflags' : c];
     for (const f of fields ?? []) add(`${word.slice(0, dot)}.${f.name.toLowerCase()}`, 'property', f.description);
+    if (fpuName(reg)?.k === 'xmm') for (const v of Object.keys(XMM_VIEWS)) add(`${word.slice(0, dot)}.${v}[`, 'property', `${128 / XMM_VIEWS[v].bits} lanes`);
   }
   for (const r of REGISTER_NAMES) add(prefix + r, 'variable');
+  for (const r of FPU_REGISTER_NAMES) add(prefix + r, 'variable');
   if (prefix === '') {
     for (const l of d.symbols.labels) add(l.name, 'reference', hex(l.value));
     for (const c of d.symbols.constantNames) add(c, 'value', hex(d.symbols.value(c) ?? 0));
@@ -381,6 +396,10 @@ const HELP = `Commands (GDB and Bochs spellings):
   p[/f] EXPR          print an expression (p/x p/d p/u p/t p/o p/c p/s)
   info registers [R…] registers (info reg, i r, i r rax cr4); flags and control bits decoded
   info mode           CPU mode, paging mode, CPL, the controls that select them, recent switches
+  info float          the x87 stack R7–R0 (=> at TOP) with ST(i), tag, raw bits and value; status, control
+                        and tag words decoded; last instruction and operand pointers, opcode (GDB's layout)
+  info sse [xmmN…]    MXCSR decoded, XMM registers in hex and as u32/f32/f64 lanes (also: info vector);
+                        XMM8–15 are listed in IA-32e mode or when named
   info tlb            the TLB's valid entries: linear page, physical page, size, cached access kinds
   pt ADDR             the page walk of one linear address: each level's table, index, entry and flags,
                         then the physical address or the #PF (with its error code) the access would raise
@@ -394,7 +413,10 @@ Expressions (64-bit unsigned: arithmetic wraps modulo 2^64, comparisons are unsi
   numbers      0x7c00  0b101  31744  7c00h
   registers    rax eax ax al ah r8d rip rflags cs fs_base cr0 cr3 cr4 efer gdtr_base …   ($rax and %eax work too;
                a bare name is a register first, then a label)
-  bit fields   cr4.la57  efer.lma  rflags.zf  cr0.pg  (any case)
+  bit fields   cr4.la57  efer.lma  rflags.zf  cr0.pg  fcw.rc  fsw.top  mxcsr.daz  ftw.tag0  (any case)
+  x87/SSE      fcw fsw ftw fop fip fcs fdp fds mxcsr (GDB's fctrl fstat ftag … too)
+               st0 … st7 (ST(i), shown as its decimal value; the value is the 80 raw bits)
+               xmm0 … xmm15 (128 bits)   xmm0.u32[1]  xmm0.f64[0]  (u8 u16 u32 u64 f32 f64, GDB's v4_int32 …)
   labels       startup_64 (its assembled address)   label@runtime (where a copied label runs)   constants
   far          ds:si  ss:sp  cs:ip (the segment's base + offset)   0x7c0:0x10 (real mode: segment × 16 + offset)
   operators    C precedence: unary - ~ ! ; * / % ; + - ; << >> ; < <= > >= ; == != ; & ; ^ ; | ; && ; ||
@@ -406,6 +428,7 @@ Expressions (64-bit unsigned: arithmetic wraps modulo 2^64, comparisons are unsi
                phys:ADDR as an address reads physical memory: *(u64*)phys:0x7000  qword [phys:0x7000];
                phys:ADDR alone reads the default size there (phys:(a+b) for a sum)
   assignment   rax = 0x7c00   cr4.la57 = 1   qword [rsp] = 0   *(u8*)phys:0xb8000 = 0x41
+               fcw.rc = 3   mxcsr = 0x1f80   xmm0.u32[1] = 5   xmm1.f64[0] = 1.5
                (registers and control bits go through the checks of the guest's own MOV: a #GP is
                reported and nothing changes)
   conditions   rax == 0x7c00 && cr4.la57        (breakpoint conditions: non-zero is true)

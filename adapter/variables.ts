@@ -1,11 +1,12 @@
 // variables.ts: the DAP `scopes`, `variables` and `setVariable` requests over the processor state —
-// scopes General, Segments, Control, MSRs, Descriptor tables, Mode and Stack (registerViews.ts,
-// tableViews.ts). References are handed out per stop: reset() at every stop invalidates them, as the DAP
+// scopes General, Segments, Control, MSRs, x87/SSE, Descriptor tables, Mode and Stack (registerViews.ts,
+// fpuView.ts, tableViews.ts). References are handed out per stop: reset() at every stop invalidates them, as the DAP
 // overview's "Lifetime of Object References" asks. Edits go through registers.ts, so a value the guest's
 // own MOV to CR / WRMSR / MOV Sreg would fault on comes back as an error and changes nothing.
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Debuggee } from './debuggee';
 import { controlScope, generalScope, modeScope, msrScope } from './registerViews';
+import { fpuScope } from './fpuView';
 import { descriptorTableScope, segmentScope, stackScope } from './tableViews';
 import { Children, Entry, named } from './variableTree';
 
@@ -21,6 +22,7 @@ const SCOPES: Scope[] = [
   { name: 'Segments', build: segmentScope, expensive: false, hint: 'registers' },
   { name: 'Control', build: controlScope, expensive: false, hint: 'registers' },
   { name: 'MSRs', build: msrScope, expensive: false, hint: 'registers' },
+  { name: 'x87/SSE', build: fpuScope, expensive: false, hint: 'registers' },
   { name: 'Descriptor tables', build: descriptorTableScope, expensive: true },
   { name: 'Mode', build: modeScope, expensive: false },
   { name: 'Stack', build: stackScope, expensive: false, hint: 'locals' },

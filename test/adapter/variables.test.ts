@@ -38,12 +38,12 @@ function at(v: Variables, scopeName: string, ...path: string[]): DebugProtocol.V
 const fields = (v: Variables, x: DebugProtocol.Variable): Record<string, string> =>
   Object.fromEntries(v.variables(x.variablesReference).map((c) => [c.name, c.value]));
 
-test('scopes: the seven views, register scopes hinted as registers', () => {
+test('scopes: the eight views, register scopes hinted as registers', () => {
   const v = new Variables(bootRegs());
   const s = v.scopes();
-  assert.deepEqual(s.map((x) => x.name), ['General', 'Segments', 'Control', 'MSRs', 'Descriptor tables', 'Mode', 'Stack']);
+  assert.deepEqual(s.map((x) => x.name), ['General', 'Segments', 'Control', 'MSRs', 'x87/SSE', 'Descriptor tables', 'Mode', 'Stack']);
   assert.equal(s[0].presentationHint, 'registers');
-  assert.equal(new Set(s.map((x) => x.variablesReference)).size, 7);
+  assert.equal(new Set(s.map((x) => x.variablesReference)).size, 8);
   assert.deepEqual(v.scopes().map((x) => x.variablesReference), s.map((x) => x.variablesReference), 'stable until reset');
 });
 
