@@ -50,7 +50,7 @@ export class GuestBreakpoints implements MmuWatch {
   private readonly len = new Int32Array(4);
   /** Enabled data breakpoints (the MMU hook is installed while nonzero). */
   private active = 0;
-  /** B0–B3 of the breakpoints the current instruction met (enabled ones only; see hitsFor). */
+  /** B0–B3 of the breakpoints the current instruction met (enabled ones only; see hitsFor), and BT (taskSwitchTrap). */
   hits = 0;
 
   constructor(private readonly cpu: Cpu) {
@@ -139,5 +139,21 @@ export function checkIoBreakpoint(cpu: Cpu, port: number, bytes: number): void {
   const g = byCpu.get(cpu);
   if (g === undefined) return;
   g.hits |= hits;
+  cpu.attention |= ATTN_TRACE;
+}
+
+/** DR6.BT (bit 15): the #DB came from a task switch to a TSS with T = 1 (SDM Vol.3B §17.2.3). */
+export const DR6_BT = 1 << 15;
+
+/**
+ * A task switch to a TSS whose T flag is set (SDM Vol.3A §7.2.1; Vol.3B §17.3.1.5): #DB with DR6.BT once
+ * the switch has completed, before the new task's first instruction. It rides on the data-breakpoint
+ * trap (the run loop puts `hits` into DR6 when it raises that #DB), so it also merges into a single-step
+ * trap the same instruction raises, as Vol.3B §17.3 lets one #DB report several conditions.
+ */
+export function taskSwitchTrap(cpu: Cpu): void {
+  const g = byCpu.get(cpu);
+  if (g === undefined) return;
+  g.hits |= DR6_BT;
   cpu.attention |= ATTN_TRACE;
 }

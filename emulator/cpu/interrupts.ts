@@ -61,10 +61,12 @@ export enum SoftInt { IntN, Int3OrInto, Int1 }
  * Protected mode: the gate's DPL is checked for INT n/INT3/INTO (not INT1) — #GP(vector × 8 + 2). In
  * virtual-8086 mode INT n (opcode CD only: INT3 and INTO are not IOPL-sensitive, SDM Vol.3A §20.2.7) is
  * #GP(0) with IOPL < 3 — unless CR4.VME is set, when the TSS's interrupt redirection bit map decides
- * (SDM Vol.3A §20.3.3, Table 20-2): bit n clear sends it to the 8086 handler through the IVT at linear
- * address 0 (methods 4 and 5); bit n set goes to the protected-mode handler with IOPL = 3 (method 3),
- * else #GP(0) (method 6). A fault during delivery is raised from the INT instruction (the run loop then
- * delivers it with the double-fault rules).
+ * (SDM Vol.3A §20.3.3, Table 20-2 "Software Interrupt Handling Methods While in Virtual-8086 Mode";
+ * §22.3.3 and Table 22-2 in 2024+ editions): bit n clear sends it to the 8086 handler through the IVT at
+ * linear address 0 (method 5 with IOPL = 3, method 6 with IOPL < 3); bit n set goes to the protected-mode
+ * handler with IOPL = 3 (method 4), else #GP(0) (method 3). Without VME: the protected-mode handler with
+ * IOPL = 3 (method 1), else #GP(0) (method 2). A fault during delivery is raised from the INT instruction
+ * (the run loop then delivers it with the double-fault rules).
  */
 export function softwareInterrupt(cpu: Cpu, vector: number, nextLo: number, nextHi = 0, kind = SoftInt.IntN): string | null {
   const cs = cpu.segSel[Seg.CS], size = cpu.codeSize;
@@ -102,7 +104,7 @@ function redirectionBit(cpu: Cpu, vector: number): boolean {
 }
 
 /**
- * An INT n redirected to the 8086 program's own handler (SDM Vol.3A §20.3.3.4–5, methods 4 and 5): FLAGS,
+ * An INT n redirected to the 8086 program's own handler (SDM Vol.3A §20.3.3.4–5, methods 5 and 6): FLAGS,
  * CS and IP pushed on the virtual-8086 stack — with IOPL < 3 the FLAGS image has IF ← VIF and IOPL = 3 —
  * then CS:IP from the IVT at linear address 0; TF cleared, and IF (IOPL = 3) or VIF (IOPL < 3) cleared.
  */
@@ -200,6 +202,7 @@ function deliverReal(cpu: Cpu, vector: number, ip: number): string | null {
   push(cpu, 16, cpu.segSel[Seg.CS], 0);
   push(cpu, 16, ip, 0);
   cpu.flags &= ~(FLAG_IF | FLAG_TF | FLAG_AC);
+  cpu.repResume = false;
   cpu.segSel[Seg.CS] = selector;
   cpu.segBaseLo[Seg.CS] = selector << 4;
   cpu.ripLo = offset;
@@ -223,9 +226,11 @@ function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: S
   if ((vector * size + size - 1) > (cpu.idtrLimit >>> 0)) raise(Vector.GP, idtErr, `IDT entry for vector ${vector} beyond the IDT limit`);
   const a = (cpu.idtrBaseLo + vector * size) | 0;
   const aHi = ia32e ? (cpu.idtrBaseHi + ((a >>> 0) < (cpu.idtrBaseLo >>> 0) ? 1 : 0)) | 0 : 0;
-  gLo = cpu.mem.read32(a, aHi);
-  gHi = cpu.mem.read32((a + 4) | 0, aHi);
-  gHi2 = ia32e ? cpu.mem.read32((a + 8) | 0, aHi) : 0;
+  // The IDT is read with supervisor rights whatever the CPL: an implicit supervisor-mode access (SDM
+  // Vol.3A §4.6.1). Linux with page-table isolation maps its IDT supervisor-only in the user page tables.
+  gLo = cpu.mem.readSystem(a, aHi, 4);
+  gHi = cpu.mem.readSystem((a + 4) | 0, aHi, 4);
+  gHi2 = ia32e ? cpu.mem.readSystem((a + 8) | 0, aHi, 4) : 0;
   const attr = (gHi >>> 8) & 0xffff;
   const type = attr & (ATTR_S | 0xf);
   const valid = ia32e ? type === SYS_INT_GATE32 || type === SYS_TRAP_GATE32
@@ -243,6 +248,7 @@ function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: S
     if (t !== SYS_TSS32_AVAIL && t !== SYS_TSS16_AVAIL) raise(Vector.GP, (tss & 0xfffc) | ext, 'interrupt task gate leads to a busy or non-TSS descriptor');
     if ((desc.attr & ATTR_P) === 0) raise(Vector.NP, (tss & 0xfffc) | ext, 'interrupt task TSS not present');
     taskSwitch(cpu, tss, TaskSwitch.Interrupt, ext, retLo);
+    cpu.repResume = false;
     if (pushError) push(cpu, (cpu.segAttr[Seg.TR] & 8) !== 0 ? 32 : 16, errorCode, 0);
     if ((cpu.ripLo >>> 0) > (cpu.segLimit[Seg.CS] >>> 0)) raise(Vector.GP, ext, 'interrupt task EIP beyond the CS limit');
     return;
@@ -269,9 +275,11 @@ function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: S
   const csSaved = saveCode();
 
   materialize(cpu);
-  // The RF image pushed (SDM Vol.3A §18.3.1.1): 1 for fault-class exceptions, 0 for INT n/INT3/INTO/INT1
-  // (RF is cleared as the instruction starts), the current RF for external interrupts and the rest.
-  const oldFlags = source === Source.Exception && faultClass(vector) ? cpu.flags | FLAG_RF
+  // The RF image pushed (SDM Vol.3B §17.3.1.1, "When calling an event handler"): 1 for fault-class
+  // exceptions other than an instruction-breakpoint #DB, and for an interrupt or a trap (single-step, data
+  // or I/O breakpoint) after an iteration of a repeated string instruction but the last (cpu.repResume);
+  // 0 for INT n/INT3/INTO/INT1 (RF is cleared as the instruction starts); else the current RF.
+  const oldFlags = (source === Source.Exception && faultClass(vector)) || cpu.repResume ? cpu.flags | FLAG_RF
     : source === Source.Software || source === Source.Int1 ? cpu.flags & ~FLAG_RF : cpu.flags;
   const oldCs = cpu.segSel[Seg.CS];
   const oldSs = cpu.segSel[Seg.SS];
@@ -284,10 +292,10 @@ function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: S
     // 64-bit frames: SS:RSP always pushed, the stack aligned to 16 bytes (SDM Vol.3A §6.14.2–6.14.4).
     if (inner || ist !== 0) {
       tssStack64(cpu, dpl, ist, ext);
-      frame64(inner ? dpl : oldSs, stk.spLo & ~15, stk.spHi, ext);
+      frame64(inner ? dpl : oldSs, stk.spLo & ~15, stk.spHi, ext, inner ? dpl : cpu.cpl);
       if (!isCanonical(cpu, stk.spLo, stk.spHi)) raise(Vector.SS, ext, 'IST/RSPn stack pointer non-canonical');
     } else {
-      frame64(oldSs, oldSpLo & ~15, cpu.hi[Reg.RSP], ext);
+      frame64(oldSs, oldSpLo & ~15, cpu.hi[Reg.RSP], ext, cpu.cpl);
       if (!isCanonical(cpu, oldSpLo, cpu.hi[Reg.RSP])) raise(Vector.SS, ext, 'stack pointer non-canonical');
     }
     // SS becomes null with RPL = the new CPL on a privilege change (§6.14.4) and whenever the gate
@@ -360,6 +368,7 @@ function deliverProtected(cpu: Cpu, vector: number, errorCode: number, source: S
   cpu.ripLo = ipLo;
   cpu.ripHi = ia32e ? ipHi : 0;
   cpu.halted = false;
+  cpu.repResume = false;
   cpu.attention |= ATTN_MODE;
 }
 const V86_NULLED = [Seg.GS, Seg.FS, Seg.DS, Seg.ES];

@@ -60,11 +60,12 @@ export function tryReadDescriptor(cpu: Cpu, selector: number, bytes: number): bo
   const a = (baseLo + index) | 0;
   // Descriptor tables have 64-bit bases only while IA-32e mode is active (SDM Vol.3A §3.5.1).
   const aHi = cpu.long64 || (cpu.efer & (1 << 10)) !== 0 ? (baseHi + ((a >>> 0) < (baseLo >>> 0) ? 1 : 0)) | 0 : 0;
-  const lo = cpu.mem.read32(a, aHi);
-  const hi = cpu.mem.read32((a + 4) | 0, aHi);
+  // Descriptor-table reads are implicit supervisor-mode accesses whatever the CPL (SDM Vol.3A §4.6.1).
+  const lo = cpu.mem.readSystem(a, aHi, 4);
+  const hi = cpu.mem.readSystem((a + 4) | 0, aHi, 4);
   if (bytes === 16) {
-    desc.hi2 = cpu.mem.read32((a + 8) | 0, aHi);
-    desc.hi3 = cpu.mem.read32((a + 12) | 0, aHi);
+    desc.hi2 = cpu.mem.readSystem((a + 8) | 0, aHi, 4);
+    desc.hi3 = cpu.mem.readSystem((a + 12) | 0, aHi, 4);
   } else {
     desc.hi2 = desc.hi3 = 0;
   }
@@ -82,7 +83,7 @@ export function tryReadDescriptor(cpu: Cpu, selector: number, bytes: number): bo
 
 /** Sets the accessed bit of the descriptor last read (SDM Vol.3A §3.4.5.1: set when the selector is loaded). */
 export function markAccessed(cpu: Cpu): void {
-  if ((desc.attr & ATTR_ACCESSED) === 0) cpu.mem.write8((desc.addrLo + 5) | 0, desc.addrHi, (desc.attr | 1) & 0xff);
+  if ((desc.attr & ATTR_ACCESSED) === 0) cpu.mem.writeSystem((desc.addrLo + 5) | 0, desc.addrHi, 1, (desc.attr | 1) & 0xff);
   desc.attr |= ATTR_ACCESSED;
 }
 
@@ -231,7 +232,7 @@ const OUTER_SEGS = [Seg.ES, Seg.FS, Seg.GS, Seg.DS];
  * fault part-way leaves the registers as they were (SDM Vol.2 CALL/INT n: checks precede the switch).
  * `err` is the error code of the #SS raised when the frame does not fit (0, or the new SS selector).
  */
-export const frame = { sel: 0, base: 0, limit: 0, attr: 0, width: 32, spLo: 0, spHi: 0, err: 0 };
+export const frame = { sel: 0, base: 0, limit: 0, attr: 0, width: 32, spLo: 0, spHi: 0, err: 0, supervisor: false };
 
 /** Starts a frame on the current stack. */
 export function frameCurrent(cpu: Cpu, err: number): void {
@@ -243,9 +244,13 @@ export function frameCurrent(cpu: Cpu, err: number): void {
   frame.spLo = cpu.lo[Reg.RSP];
   frame.spHi = cpu.hi[Reg.RSP];
   frame.err = err;
+  frame.supervisor = false;
 }
 
-/** Starts a frame on the stack described by `desc` (legacy modes) at ESP = `sp`. */
+/**
+ * Starts a frame on the stack described by `desc` (legacy modes) at ESP = `sp`: the stack of an inner
+ * privilege level, so at CPL 0–2 (a supervisor-mode stack: see framePush).
+ */
 export function frameNew(selector: number, sp: number, err: number): void {
   frame.sel = selector;
   frame.base = desc.baseLo;
@@ -255,16 +260,21 @@ export function frameNew(selector: number, sp: number, err: number): void {
   frame.spLo = sp;
   frame.spHi = 0;
   frame.err = err;
+  frame.supervisor = true;
 }
 
-/** Starts a 64-bit frame at RSP = lo/hi with SS = `selector` (a null selector in IA-32e mode). */
-export function frame64(selector: number, lo: number, hi: number, err: number): void {
+/**
+ * Starts a 64-bit frame at RSP = lo/hi with SS = `selector` (a null selector in IA-32e mode), for the
+ * handler's or callee's privilege level `cpl`.
+ */
+export function frame64(selector: number, lo: number, hi: number, err: number, cpl: number): void {
   frame.sel = selector;
   frame.base = frame.limit = frame.attr = 0;
   frame.width = 64;
   frame.spLo = lo;
   frame.spHi = hi;
   frame.err = err;
+  frame.supervisor = cpl < 3;
 }
 
 function canonical(cpu: Cpu, hi: number): boolean {
@@ -302,6 +312,15 @@ export function framePush(cpu: Cpu, size: number, v: number, vHi: number): void 
     aLo = (frame.base + off) | 0;
   }
   const m = cpu.mem;
+  if (frame.supervisor && cpu.cpl === 3) {
+    // The frame is written at the new CPL, which is a supervisor level, while CPL is still 3 until the
+    // transfer commits: paging must check the writes as supervisor-mode accesses (SDM Vol.3A §4.6: the
+    // access mode is that of the new CPL; Linux with page-table isolation maps its entry stacks
+    // supervisor-only in the user page tables). They go through the implicit supervisor path.
+    if (size === 64) { m.writeSystem(aLo, aHi, 4, v); m.writeSystem((aLo + 4) | 0, aLo === -4 ? (aHi + 1) | 0 : aHi, 4, vHi); }
+    else m.writeSystem(aLo, aHi, size >> 3, v);
+    return;
+  }
   if (size === 16) m.write16(aLo, aHi, v);
   else if (size === 32) m.write32(aLo, aHi, v);
   else m.write64(aLo, aHi, v, vHi);

@@ -141,6 +141,11 @@ export class Cpu {
   icount = 0;
   /** Set when the processor halted (HLT) until an interrupt arrives. */
   halted = false;
+  /**
+   * A repeated string instruction stopped between iterations with some left (exec/string.ts): an event
+   * delivered now pushes RF = 1 (SDM Vol.3B §17.3.1.1). Cleared when it resumes or an event is delivered.
+   */
+  repResume = false;
 
   /** Scratch outputs for helpers that produce a 64-bit value or a second result. */
   tmpHi = 0;
@@ -218,6 +223,7 @@ export class Cpu {
     this.linearBits = 48;
     this.attention = ATTN_MODE;
     this.halted = false;
+    this.repResume = false;
   }
 
   /** IF, read without materialising the arithmetic flags. */

@@ -1,6 +1,7 @@
 // tss.ts: the task-state segment — inner-level stacks for privilege changes (SDM Vol.3A §7.2.1, §7.7)
 // and the task switch of JMP/CALL/IRET/interrupts through task gates and TSS descriptors (§7.3), to and
-// from 32-bit and 16-bit (80286-format, §7.6) TSSs.
+// from 32-bit and 16-bit (80286-format, §7.6) TSSs, with its debug side effects: DR7 L0–L3 cleared and
+// the T flag's #DB (SDM Vol.3B §17.2.4, §17.3.1.5).
 import { Vector, raise } from './fault';
 import { materialize } from './flags';
 import { LazyOp } from './lazyOp';
@@ -10,6 +11,7 @@ import {
   desc, markAccessed, setCache, setCpl, setNull, tryReadDescriptor,
 } from './segment';
 import { ATTN_IRQ, ATTN_MODE, ATTN_TRACE, Cpu, Seg } from './state';
+import { taskSwitchTrap } from './debugRegs';
 
 const CR0_TS = 1 << 3;
 export const FLAG_NT = 1 << 14;
@@ -32,13 +34,13 @@ export function tssStack(cpu: Cpu, dpl: number, ext: number): void {
   if (tss32(cpu)) {
     const at = (dpl << 3) + 4;
     if (at + 5 > limit) raise(Vector.TS, (cpu.segSel[Seg.TR] & 0xfffc) | ext, 'TSS too small for the inner stack pointer');
-    stk.spLo = cpu.mem.read32((base + at) | 0, 0);
-    stk.ss = cpu.mem.read16((base + at + 4) | 0, 0);
+    stk.spLo = cpu.mem.readSystem((base + at) | 0, 0, 4);
+    stk.ss = cpu.mem.readSystem((base + at + 4) | 0, 0, 2);
   } else {
     const at = (dpl << 2) + 2;
     if (at + 3 > limit) raise(Vector.TS, (cpu.segSel[Seg.TR] & 0xfffc) | ext, 'TSS too small for the inner stack pointer');
-    stk.spLo = cpu.mem.read16((base + at) | 0, 0);
-    stk.ss = cpu.mem.read16((base + at + 2) | 0, 0);
+    stk.spLo = cpu.mem.readSystem((base + at) | 0, 0, 2);
+    stk.ss = cpu.mem.readSystem((base + at + 2) | 0, 0, 2);
   }
   stk.spHi = 0;
 }
@@ -54,7 +56,7 @@ export function tssStack64(cpu: Cpu, dpl: number, ist: number, ext: number): voi
   const baseLo = cpu.segBaseLo[Seg.TR];
   const a = (baseLo + at) | 0;
   const aHi = (cpu.segBaseHi[Seg.TR] + ((a >>> 0) < (baseLo >>> 0) ? 1 : 0)) | 0;
-  stk.spLo = cpu.mem.read64(a, aHi);
+  stk.spLo = cpu.mem.readSystem(a, aHi, 8);
   stk.spHi = cpu.mem.hiResult;
   stk.ss = dpl;
 }
@@ -66,6 +68,8 @@ const image = new Int32Array(26);
 
 /** Offsets in a 32-bit TSS (SDM Vol.3A §7.2.1, Figure 7-2). */
 const T_LINK = 0x00, T_CR3 = 0x1c, T_EIP = 0x20, T_EFLAGS = 0x24, T_EAX = 0x28, T_ES = 0x48, T_LDT = 0x60;
+/** The word at 64H: bit 0 is T, the debug trap flag (SDM Vol.3A §7.2.1); the I/O map base is the high word. */
+const T_TRAP = 0x64;
 /** Offsets in a 16-bit TSS (SDM Vol.3A §7.6, Figure 7-10): IP, FLAGS, AX…DI, ES CS SS DS, LDT; 2BH bytes. */
 const T16_IP = 0x0e, T16_FLAGS = 0x10, T16_AX = 0x12, T16_ES = 0x22, T16_LDT = 0x2a;
 
@@ -76,12 +80,12 @@ const T16_IP = 0x0e, T16_FLAGS = 0x10, T16_AX = 0x12, T16_ES = 0x22, T16_LDT = 0
  */
 function readTss16(cpu: Cpu, base: number): void {
   const m = cpu.mem;
-  image[T_LINK >> 2] = m.read16(base, 0);
-  image[T_EIP >> 2] = m.read16((base + T16_IP) | 0, 0);
-  image[T_EFLAGS >> 2] = m.read16((base + T16_FLAGS) | 0, 0);
-  for (let r = 0; r < 8; r++) image[(T_EAX >> 2) + r] = m.read16((base + T16_AX + 2 * r) | 0, 0) | (0xffff0000 | 0);
-  for (let s = 0; s < 6; s++) image[(T_ES >> 2) + s] = s < 4 ? m.read16((base + T16_ES + 2 * s) | 0, 0) : 0;
-  image[T_LDT >> 2] = m.read16((base + T16_LDT) | 0, 0);
+  image[T_LINK >> 2] = m.readSystem(base, 0, 2);
+  image[T_EIP >> 2] = m.readSystem((base + T16_IP) | 0, 0, 2);
+  image[T_EFLAGS >> 2] = m.readSystem((base + T16_FLAGS) | 0, 0, 2);
+  for (let r = 0; r < 8; r++) image[(T_EAX >> 2) + r] = m.readSystem((base + T16_AX + 2 * r) | 0, 0, 2) | (0xffff0000 | 0);
+  for (let s = 0; s < 6; s++) image[(T_ES >> 2) + s] = s < 4 ? m.readSystem((base + T16_ES + 2 * s) | 0, 0, 2) : 0;
+  image[T_LDT >> 2] = m.readSystem((base + T16_LDT) | 0, 0, 2);
 }
 
 /**
@@ -102,11 +106,14 @@ export function taskSwitch(cpu: Cpu, selector: number, kind: TaskSwitch, ext: nu
   if (newLimit < (new32 ? 0x67 : 0x2b)) raise(Vector.TS, sel | ext, new32 ? 'new TSS limit below 67H' : 'new 16-bit TSS limit below 2BH');
   const m = cpu.mem;
   if (new32) {
-    for (let k = 0; k < 26; k++) image[k] = m.read32((newBase + 4 * k) | 0, 0);
+    for (let k = 0; k < 26; k++) image[k] = m.readSystem((newBase + 4 * k) | 0, 0, 4);
   } else {
     readTss16(cpu, newBase);
   }
   image[T_LDT >> 2] &= 0xffff;
+  // T = 1: #DB (DR6.BT) once the switch has completed, before the new task's first instruction (SDM
+  // Vol.3B §17.3.1.5). Only a 32-bit TSS has the flag (§7.6, Figure 7-10).
+  const trap = new32 && (image[T_TRAP >> 2] & 1) !== 0;
 
   // Step 4–6: busy bit of the old task, NT in the saved image, the old task's state.
   const oldBase = cpu.segBaseLo[Seg.TR];
@@ -116,16 +123,16 @@ export function taskSwitch(cpu: Cpu, selector: number, kind: TaskSwitch, ext: nu
   if (kind === TaskSwitch.Iret) oldFlags &= ~FLAG_NT;
   if (kind === TaskSwitch.Jmp || kind === TaskSwitch.Iret) setBusy(cpu, oldSel, false);
   if (tss32(cpu)) {
-    m.write32((oldBase + T_EIP) | 0, 0, eip);
-    m.write32((oldBase + T_EFLAGS) | 0, 0, oldFlags);
-    for (let r = 0; r < 8; r++) m.write32((oldBase + T_EAX + 4 * r) | 0, 0, cpu.lo[r]);
-    for (let s = 0; s < 6; s++) m.write16((oldBase + T_ES + 4 * s) | 0, 0, cpu.segSel[s]);
+    m.writeSystem((oldBase + T_EIP) | 0, 0, 4, eip);
+    m.writeSystem((oldBase + T_EFLAGS) | 0, 0, 4, oldFlags);
+    for (let r = 0; r < 8; r++) m.writeSystem((oldBase + T_EAX + 4 * r) | 0, 0, 4, cpu.lo[r]);
+    for (let s = 0; s < 6; s++) m.writeSystem((oldBase + T_ES + 4 * s) | 0, 0, 2, cpu.segSel[s]);
   } else {
     // SDM §7.6: the upper 16 bits of EIP, EFLAGS and the registers are lost; FS and GS are not saved.
-    m.write16((oldBase + T16_IP) | 0, 0, eip & 0xffff);
-    m.write16((oldBase + T16_FLAGS) | 0, 0, oldFlags & 0xffff);
-    for (let r = 0; r < 8; r++) m.write16((oldBase + T16_AX + 2 * r) | 0, 0, cpu.lo[r] & 0xffff);
-    for (let s = 0; s < 4; s++) m.write16((oldBase + T16_ES + 2 * s) | 0, 0, cpu.segSel[s]);
+    m.writeSystem((oldBase + T16_IP) | 0, 0, 2, eip & 0xffff);
+    m.writeSystem((oldBase + T16_FLAGS) | 0, 0, 2, oldFlags & 0xffff);
+    for (let r = 0; r < 8; r++) m.writeSystem((oldBase + T16_AX + 2 * r) | 0, 0, 2, cpu.lo[r] & 0xffff);
+    for (let s = 0; s < 4; s++) m.writeSystem((oldBase + T16_ES + 2 * s) | 0, 0, 2, cpu.segSel[s]);
   }
 
   // Steps 7–11: NT and back link for nested tasks, the busy bit, TR, CR0.TS. A 16-bit TSS loads FLAGS
@@ -133,10 +140,10 @@ export function taskSwitch(cpu: Cpu, selector: number, kind: TaskSwitch, ext: nu
   let flags = (new32 ? image[T_EFLAGS >> 2] : (oldFlags & ~0xffff) | image[T_EFLAGS >> 2]) | 2;
   if (kind === TaskSwitch.Call || kind === TaskSwitch.Interrupt) {
     flags |= FLAG_NT;
-    m.write16((newBase + T_LINK) | 0, 0, oldSel);
+    m.writeSystem((newBase + T_LINK) | 0, 0, 2, oldSel);
   }
   if (kind !== TaskSwitch.Iret) {
-    m.write8((newAddrLo + 5) | 0, newAddrHi, (newAttr | 2) & 0xff);
+    m.writeSystem((newAddrLo + 5) | 0, newAddrHi, 1, (newAttr | 2) & 0xff);
   }
   cpu.segSel[Seg.TR] = sel;
   cpu.segBaseLo[Seg.TR] = newBase;
@@ -184,6 +191,7 @@ export function taskSwitch(cpu: Cpu, selector: number, kind: TaskSwitch, ext: nu
       cpu.segSel[s] = v; cpu.segBaseLo[s] = v << 4; cpu.segLimit[s] = 0xffff; cpu.segAttr[s] = s === Seg.CS ? 0xfb : 0xf3;
     }
     setCpl(cpu, 3);
+    if (trap) taskSwitchTrap(cpu);
     return;
   }
   const cs = image[(T_ES >> 2) + Seg.CS] & 0xffff;
@@ -221,19 +229,20 @@ export function taskSwitch(cpu: Cpu, selector: number, kind: TaskSwitch, ext: nu
     markAccessed(cpu);
     setCache(cpu, s, v);
   }
+  if (trap) taskSwitchTrap(cpu);
 }
 const DATA_SEGS = [Seg.ES, Seg.DS, Seg.FS, Seg.GS];
 
 /** Sets or clears the busy bit (type bit 1) of the TSS descriptor `selector` in the GDT. */
 export function setBusy(cpu: Cpu, selector: number, busy: boolean): void {
   const a = (cpu.gdtrBaseLo + (selector & 0xfff8) + 5) | 0;
-  const b = cpu.mem.read8(a, 0);
-  cpu.mem.write8(a, 0, busy ? b | 2 : b & ~2);
+  const b = cpu.mem.readSystem(a, 0, 1);
+  cpu.mem.writeSystem(a, 0, 1, busy ? b | 2 : b & ~2);
 }
 
 /** The previous-task link of the current TSS (for IRET with NT = 1). */
 export function backLink(cpu: Cpu): number {
-  return cpu.mem.read16(cpu.segBaseLo[Seg.TR], 0);
+  return cpu.mem.readSystem(cpu.segBaseLo[Seg.TR], 0, 2);
 }
 
 

@@ -120,7 +120,7 @@ function stackWords(m: Machine): number[] {
   return [0, 2, 4].map((k) => b[k] | (b[k + 1] << 8));
 }
 
-test('VME, IOPL 0: INT n whose redirection bit is 0 goes to the 8086 handler through the IVT at 0, FLAGS image IF = VIF, IOPL = 3; VIF cleared (SDM Vol.3A §20.3.3.5, method 5)', () => {
+test('VME, IOPL 0: INT n whose redirection bit is 0 goes to the 8086 handler through the IVT at 0, FLAGS image IF = VIF, IOPL = 3; VIF cleared (SDM Vol.3A §20.3.3.5, method 6)', () => {
   const m = v86Int([0xcd, 0x10], VIF | (1 << 8 /* TF */), CR4_VME);
   assert.equal(step(m), StopReason.Limit);
   assert.equal(m.cpu.segSel[Seg.CS], 0x1234);
@@ -130,7 +130,7 @@ test('VME, IOPL 0: INT n whose redirection bit is 0 goes to the 8086 handler thr
   assert.equal(m.cpu.flags & EFLAGS_VM, EFLAGS_VM, 'still in virtual-8086 mode');
 });
 
-test('VME, IOPL 3: INT n with redirection bit 0 goes to the 8086 handler and clears IF (SDM Vol.3A §20.3.3.4, method 4)', () => {
+test('VME, IOPL 3: INT n with redirection bit 0 goes to the 8086 handler and clears IF (SDM Vol.3A §20.3.3.4, method 5)', () => {
   const m = v86Int([0xcd, 0x10], IF | VIF | IOPL3, CR4_VME);
   assert.equal(step(m), StopReason.Limit);
   assert.equal(m.cpu.segSel[Seg.CS], 0x1234);
@@ -138,7 +138,7 @@ test('VME, IOPL 3: INT n with redirection bit 0 goes to the 8086 handler and cle
   assert.equal(m.cpu.flags & (IF | VIF), VIF);
 });
 
-test('VME, IOPL 0: INT n whose redirection bit is 1 is #GP(0); without VME any INT n with IOPL < 3 is (SDM Vol.3A §20.3.3 Table 20-2, methods 6 and 1)', () => {
+test('VME, IOPL 0: INT n whose redirection bit is 1 is #GP(0); without VME any INT n with IOPL < 3 is (SDM Vol.3A §20.3.3 Table 20-2, methods 3 and 2)', () => {
   const a = v86Int([0xcd, 0x21], VIF, CR4_VME);
   assert.equal(step(a), StopReason.Exception);
   assert.equal(a.exec.lastException?.vector, 13);

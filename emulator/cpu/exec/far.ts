@@ -8,6 +8,7 @@ import { Vector, raise } from '../fault';
 import { materialize } from '../flags';
 import { LazyOp } from '../lazyOp';
 import { ATTR_DB, ATTR_L, CR0_PE, EFER_LMA, EFLAGS_VM } from '../modes';
+import { CR4_VME } from '../controlRegs';
 import {
   ATTR_P, ATTR_S, SYS_CALL_GATE16, SYS_CALL_GATE32, SYS_TASK_GATE, SYS_TSS16_AVAIL, SYS_TSS32_AVAIL,
   TYPE_CODE, TYPE_CONFORMING, TYPE_WRITABLE, desc, frame, frame64, frameCommit, frameCurrent, frameNew,
@@ -28,6 +29,7 @@ const IRET32_KEPT = 0x1a0000;
 const IRET16_LOADED = 0x7fd5;
 const IOPL = 0x3000;
 const FLAG_IF = 0x200;
+const FLAG_TF = 0x100;
 const FLAG_RF = 1 << 16;
 const FLAG_AC = 1 << 18;
 const FLAG_VIF = 1 << 19;
@@ -291,7 +293,7 @@ function farCallProtected(cpu: Cpu, i: Insn, selector: number, lo: number, hi: n
   }
   // SAME-PRIVILEGE: push CS:EIP in the gate's size on the current stack.
   const slot = gateSize;
-  if (slot === 64) frame64(cpu.segSel[Seg.SS], cpu.lo[Reg.RSP], cpu.long64 ? cpu.hi[Reg.RSP] : 0, 0);
+  if (slot === 64) frame64(cpu.segSel[Seg.SS], cpu.lo[Reg.RSP], cpu.long64 ? cpu.hi[Reg.RSP] : 0, 0, cpu.cpl);
   else frameCurrent(cpu, 0);
   frameRoom(cpu, 2 * (slot >> 3));
   checkTarget(cpu, gateLo, gateHi);
@@ -312,7 +314,7 @@ function callMorePrivilege(cpu: Cpu, i: Insn, target: number, dpl: number, oldCs
   const oldSpLo = cpu.lo[Reg.RSP], oldSpHi = cpu.long64 ? cpu.hi[Reg.RSP] : 0;
   if (gateSize === 64) {
     tssStack64(cpu, dpl, 0, 0);
-    frame64(dpl, stk.spLo, stk.spHi, 0);
+    frame64(dpl, stk.spLo, stk.spHi, 0, dpl);
     frameRoom(cpu, 32);
     restoreCs();
     checkTarget(cpu, gateLo, gateHi);
@@ -514,12 +516,16 @@ const retfImm: Handler = (cpu, i) => {
 
 /**
  * SDM Vol.2 IRET, real-address mode: pop (E)IP, CS, (E)FLAGS. 16-bit: FLAGS[15:0] from the stack;
- * 32-bit: EFLAGS ← (temp AND 257FD5H) OR (EFLAGS AND 1A0000H). Virtual-8086 mode: #GP(0) unless IOPL = 3,
- * and IOPL itself is not changed.
+ * 32-bit: EFLAGS ← (temp AND 257FD5H) OR (EFLAGS AND 1A0000H). Virtual-8086 mode: #GP(0) unless IOPL = 3
+ * (or a 16-bit IRET with CR4.VME, iretVme), and IOPL itself is not changed.
  */
 function iretReal(cpu: Cpu, i: Insn): void {
   const v86 = (cpu.flags & EFLAGS_VM) !== 0;
-  if (v86 && (cpu.flags & IOPL) !== IOPL) raise(Vector.GP, 0, 'IRET in virtual-8086 mode with IOPL < 3');
+  if (v86 && (cpu.flags & IOPL) !== IOPL) {
+    if (i.opSize !== 16 || (cpu.cr4 & CR4_VME) === 0) raise(Vector.GP, 0, 'IRET in virtual-8086 mode with IOPL < 3');
+    iretVme(cpu);
+    return;
+  }
   const size = i.opSize;
   const n = size >> 3;
   let ip = peek(cpu, size, 0);
@@ -538,6 +544,35 @@ function iretReal(cpu: Cpu, i: Insn): void {
   release(cpu, 3 * n);
   loadCsIp(cpu, selector, ip);
   if ((f & FLAG_IF) !== 0 && (old & FLAG_IF) === 0) cpu.attention |= ATTN_IRQ; // a pending interrupt may now be taken
+}
+
+/**
+ * A 16-bit IRET in virtual-8086 mode with IOPL < 3 and CR4.VME = 1. SDM Vol.3A §2.3 (IF: "the CPL, IOPL,
+ * and the state of the VME flag in control register CR4 determine whether the IF flag can be modified by
+ * ... IRET") and §20.3.2 (§22.3.2 in 2024+ editions: VIF and VIP stand for IF in the 8086 program) leave
+ * the details to the instruction, and the Vol.2 IRET pseudocode shows #GP(0) only; the rule is Vol.2
+ * POPF's VME branch applied to the FLAGS image, as AMD states it for IRET (AMD64 APM Vol.2, virtual-8086
+ * mode extensions; AMD-K5 data sheet, Tables 23–27 "Instructions that Modify the IF or VIF Flags"): pop
+ * IP, CS, FLAGS; #GP(0) if the image has TF = 1, or IF = 1 while VIP = 1; else VIF ← the image's IF and
+ * FLAGS[15:0] ← the image except IF and IOPL, which keep their values. IRETD stays #GP(0) (the caller).
+ */
+function iretVme(cpu: Cpu): void {
+  const ip = peek(cpu, 16, 0) & 0xffff;
+  const selector = peek(cpu, 16, 2);
+  const popped = peek(cpu, 16, 4);
+  const old = cpu.flags;
+  if ((popped & FLAG_TF) !== 0 || ((popped & FLAG_IF) !== 0 && (old & FLAG_VIP) !== 0)) {
+    raise(Vector.GP, 0, 'IRET with CR4.VME: the FLAGS image sets TF, or IF while VIP is set');
+  }
+  checkIp(cpu, ip);
+  materialize(cpu);
+  cpu.lazyOp = LazyOp.None;
+  const kept = ~IRET16_LOADED | FLAG_IF | IOPL;
+  let f = (cpu.flags & kept) | (popped & ~kept) | 2;
+  f = (popped & FLAG_IF) !== 0 ? f | FLAG_VIF : f & ~FLAG_VIF;
+  cpu.flags = f;
+  release(cpu, 6);
+  loadCsIp(cpu, selector, ip);
 }
 
 /**

@@ -100,6 +100,7 @@ function yieldRep(cpu: Cpu, i: Insn): void {
     cpu.ripHi = 0;
   }
   cpu.attention |= ATTN_YIELD;
+  cpu.repResume = true; // an event taken now pushes RF = 1 (interrupts.ts, SDM Vol.3B §17.3.1.1)
 }
 
 /** Sign-extends the low `bits` of v to int32. */
@@ -130,6 +131,7 @@ function stringHandler(kind: Kind, bits: number): Handler {
     const a = i.addrSize;
     const seg = i.segOverride >= 0 ? i.segOverride : Seg.DS; // the source; the destination is always ES
     const rep = i.rep !== 0;
+    cpu.repResume = false;
     // REPE (F3) repeats while equal, REPNE (F2) while not equal (SDM Vol.2 REP/REPE/REPZ/REPNE/REPNZ).
     const whileEqual = i.rep === 0xf3;
     // Under TF one iteration per execution: the loop yields before the second (see above).

@@ -227,12 +227,13 @@ function readSystemDescriptor(cpu: Cpu, sel: number): void {
   const aHi = carryHi;
   sd.addrLo = a;
   sd.addrHi = aHi;
-  sd.lo = cpu.mem.read32(a, aHi);
-  sd.hi = cpu.mem.read32(addr(a, aHi, 4, lma), carryHi);
+  // System-descriptor reads are implicit supervisor-mode accesses (SDM Vol.3A §4.6.1).
+  sd.lo = cpu.mem.readSystem(a, aHi, 4);
+  sd.hi = cpu.mem.readSystem(addr(a, aHi, 4, lma), carryHi, 4);
   sd.hi2 = sd.hi3 = 0;
   if (lma) {
-    sd.hi2 = cpu.mem.read32(addr(a, aHi, 8, lma), carryHi);
-    sd.hi3 = cpu.mem.read32(addr(a, aHi, 12, lma), carryHi);
+    sd.hi2 = cpu.mem.readSystem(addr(a, aHi, 8, lma), carryHi, 4);
+    sd.hi3 = cpu.mem.readSystem(addr(a, aHi, 12, lma), carryHi, 4);
   }
   sd.attr = (sd.hi >>> 8) & 0xffff;
   sd.baseLo = ((sd.lo >>> 16) | ((sd.hi & 0xff) << 16) | (sd.hi & 0xff000000)) | 0;
@@ -288,7 +289,7 @@ function ltr(cpu: Cpu, i: Insn): void {
   if ((sd.attr & 0x80) === 0) raise(Vector.NP, sel & ~3, 'LTR: TSS not present');
   checkUpperHalf(cpu, sel, 'LTR');
   // Busy flag: bit 41 of the descriptor, byte 5 bit 1 (SDM Vol.3A §8.2.2). A locked write; it may fault.
-  cpu.mem.write8(addr(sd.addrLo, sd.addrHi, 5, lma), carryHi, (sd.attr | 2) & 0xff);
+  cpu.mem.writeSystem(addr(sd.addrLo, sd.addrHi, 5, lma), carryHi, 1, (sd.attr | 2) & 0xff);
   cpu.segSel[Seg.TR] = sel;
   cpu.segBaseLo[Seg.TR] = sd.baseLo;
   cpu.segBaseHi[Seg.TR] = sd.baseHi;
@@ -334,8 +335,9 @@ function probe(cpu: Cpu, sel: number): boolean {
   const lma = (cpu.efer & EFER_LMA) !== 0;
   const a = addr(ldt ? cpu.segBaseLo[Seg.LDTR] : cpu.gdtrBaseLo, ldt ? cpu.segBaseHi[Seg.LDTR] : cpu.gdtrBaseHi, index, lma);
   const aHi = carryHi;
-  pd.lo = cpu.mem.read32(a, aHi);
-  pd.hi = cpu.mem.read32(addr(a, aHi, 4, lma), carryHi);
+  // LAR/LSL/VERR/VERW read the descriptor with supervisor rights at any CPL (SDM Vol.3A §4.6.1).
+  pd.lo = cpu.mem.readSystem(a, aHi, 4);
+  pd.hi = cpu.mem.readSystem(addr(a, aHi, 4, lma), carryHi, 4);
   return true;
 }
 
