@@ -6,11 +6,13 @@
 // Run: npx esbuild bench/linux.ts --bundle --platform=node --target=node20 --format=cjs
 //        --outfile=node_modules/.cache/trampoline-bench/linux.js && node node_modules/.cache/trampoline-bench/linux.js
 // Options: --no-qemu, --qemu-only, --max-instructions=N (stop after N: a shorter run for profiling), --load=ADDR (e.g. 0x100000000), --cpu=LIST (e.g. -la57), --beyond=N (then run N more
-// instructions into the kernel proper and print its console and how it stopped).
+// instructions into the kernel proper and print its console and how it stopped, ending early at its panic or
+// power-off), --initramfs (give it test/linux/init.c as /init in an initramfs).
 import { readFileSync } from 'node:fs';
 import { bootKernel, CMDLINE } from '../test/linux/bootKernel';
 import { debianKernel } from '../test/support/linuxKernel';
 import { parseSetupHeader } from '../emulator/loaders/linuxHeader';
+import { buildInitramfs } from '../test/support/initramfs';
 import { qemuMissing } from '../test/support/qemu';
 import { qemuAtKernelEntry } from '../test/linux/qemuEntry';
 
@@ -32,7 +34,16 @@ async function main(): Promise<void> {
   const max = opt('max-instructions');
   // CPU time beside wall time: on a shared machine the wall time also counts the other processes' turns.
   const cpu0 = process.cpuUsage();
-  const r = bootKernel(bytes, { ...(load ? { load: Number(load) } : {}), ...(cpu ? { cpu } : {}), ...(max ? { maxInstructions: Number(max) } : {}), beyond });
+  let initrd: Uint8Array | undefined;
+  if (args.includes('--initramfs')) {
+    const built = buildInitramfs();
+    if ('skip' in built) { console.log(`bench/linux: ${built.skip}`); return; }
+    initrd = built;
+  }
+  const r = bootKernel(bytes, {
+    ...(load ? { load: Number(load) } : {}), ...(cpu ? { cpu } : {}), ...(max ? { maxInstructions: Number(max) } : {}), beyond,
+    ...(initrd ? { initrd } : {}), until: (c) => c.includes('end Kernel panic') || c.includes('reboot: Power down'),
+  });
   const used = process.cpuUsage(cpu0);
   const cpuS = (used.user + used.system) / 1e6;
   if (!r.reachedEntry) {

@@ -39,7 +39,7 @@ export const FEATURE_BITS: readonly FeatureBit[] = [
 export const DEFAULT_FEATURES: readonly string[] = [
   'fpu', 'vme', 'de', 'pse', 'tsc', 'msr', 'pae', 'mce', 'cx8', 'apic', 'sep', 'mtrr', 'pge', 'mca', 'cmov', 'pat',
   'pse36', 'clflush', 'mmx', 'fxsr', 'sse', 'sse2', 'cx16', 'pcid', 'popcnt', 'hypervisor',
-  'fsgsbase', 'bmi1', 'smep', 'bmi2', 'erms', 'invpcid', 'smap', 'umip', 'la57', 'rdpid',
+  'fsgsbase', 'bmi1', 'smep', 'bmi2', 'erms', 'invpcid', 'smap', 'umip', 'pku', 'la57', 'rdpid',
   'lahf_lm', 'abm', 'syscall', 'nx', 'pdpe1gb', 'rdtscp', 'lm',
 ];
 

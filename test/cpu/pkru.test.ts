@@ -17,7 +17,7 @@ const movEcx = (v: number): number[] => [0xb9, v & 0xff, (v >>> 8) & 0xff, (v >>
 const XOR_ECX = [0x31, 0xc9], XOR_EDX = [0x31, 0xd2];
 
 function run(code: number[], pke: boolean, pku = true): { stop: StopReason; vector: number; errorCode: number; eax: number; edx: number; pkru: number } {
-  const m = flatMachine(64, 16 * 2 ** 20, pku ? CpuFeatures.parse('pku') as CpuFeatures : new CpuFeatures());
+  const m = flatMachine(64, 16 * 2 ** 20, CpuFeatures.parse(pku ? 'pku' : '-pku') as CpuFeatures);
   if (pke) m.cpu.cr4 |= CR4_PKE | (1 << 5);
   m.stateChanged();
   m.load(0x1000, new Uint8Array(code));

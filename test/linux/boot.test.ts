@@ -12,21 +12,24 @@
 // enters the kernel's startup_64 at the output address with RSI = boot_params.
 //
 // The default tests run each boot up to that console line (well under a million instructions: the
-// trampoline is done by then), and one boot on to the kernel's entry: about 4.5·10^9 instructions (the xz
-// decompressor), a minute or so, and one more through the 32-bit entry, compared with QEMU's registers at
-// the same point. The other full boots are the soak, registered only with LINUX_SOAK=1
-// (so that a normal run lists no skipped test).
+// trampoline is done by then); one boot through the kernel's entry (about 4.5·10^9 instructions, the xz
+// decompressor) and on through the kernel proper to /init in user space (1.5·10^9 more), given an
+// initramfs built here (test/support/initramfs.ts); and one more through the 32-bit entry to the kernel's
+// entry, compared with QEMU's registers at the same point. The other full boots are the soak, registered
+// only with LINUX_SOAK=1 (so that a normal run lists no skipped test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CR4_LA57 } from '../../emulator/cpu/modes';
-import { Reg } from '../../emulator/cpu/state';
 import { debianKernel } from '../support/linuxKernel';
 import { QEMU, qemuMissing } from '../support/qemu';
 import { runCommand } from '../../cli/run';
 import { bootKernel, BootOptions, BootResult, CMDLINE } from './bootKernel';
 import { qemuAtKernelEntry } from './qemuEntry';
+import { buildInitramfs } from '../support/initramfs';
 
 const kernel = debianKernel();
 const skip = 'skip' in kernel ? kernel.skip : undefined;
@@ -103,10 +106,10 @@ test('32-bit entry (linux32): startup_32 enters long mode itself, then the tramp
 });
 
 /** QEMU's serial console from its start until `marker` (or its timeout), as latin1 text. */
-function qemuConsole(marker: string, timeoutMs = 60_000): Promise<string> {
+function qemuConsole(marker: string, timeoutMs = 60_000, extra: string[] = []): Promise<string> {
   return new Promise((resolve) => {
     const q = spawn(QEMU, ['-kernel', (kernel as { path: string }).path, '-append', CMDLINE, '-cpu', 'qemu64,+la57', '-nodefaults', '-vga', 'none',
-      '-serial', 'stdio', '-display', 'none', '-no-reboot', '-monitor', 'none', '-m', '256M', '-accel', 'tcg'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      '-serial', 'stdio', '-display', 'none', '-no-reboot', '-monitor', 'none', '-m', '256M', '-accel', 'tcg', ...extra], { stdio: ['ignore', 'pipe', 'ignore'] });
     let text = '';
     const done = (): void => { clearTimeout(timer); q.kill(); resolve(text); };
     const timer = setTimeout(done, timeoutMs);
@@ -130,21 +133,57 @@ test('the decompressor prints the same as under QEMU (up to the kernel\'s first 
 function toKernel(o: BootOptions, la57: boolean): BootResult {
   const r = bootKernel(image(), o);
   assert.ok(r.reachedEntry, `stopped by ${r.stop} after ${r.machine.cpu.icount} instructions: ${r.stopDetail}`);
-  assert.equal(r.console, KASLR_LINE);
+  assert.equal(r.entryConsole, KASLR_LINE);
   assert.equal(r.entryMode, 'long64');
-  assert.equal((r.machine.cpu.ripHi >>> 0) * 2 ** 32 + (r.machine.cpu.ripLo >>> 0), r.loaded.kernelEntry);
-  assert.equal(r.machine.cpu.lo[Reg.RSI], r.loaded.bootParams, 'jmp *%rax with RSI = boot_params');
+  assert.equal(r.entryRip, r.loaded.kernelEntry);
+  assert.equal(r.entryRsi, r.loaded.bootParams, 'jmp *%rax with RSI = boot_params');
   assert.equal((r.entryCr4 & CR4_LA57) !== 0, la57);
   // The page faults the decompressor took while it mapped the output were all handled by its own IDT.
-  assert.ok(r.exceptions.every((e) => e.vector === 14), JSON.stringify(r.exceptions.filter((e) => e.vector !== 14).slice(0, 3)));
+  const decompressor = r.exceptions.filter((e) => e.instruction < r.entryInstructions);
+  assert.ok(decompressor.every((e) => e.vector === 14), JSON.stringify(decompressor.filter((e) => e.vector !== 14).slice(0, 3)));
   return r;
 }
 
 let first: BootResult | null = null;
 
-test('to the decompressed kernel at 16 MiB through the xz decompressor: entered in 64-bit mode with CR4.LA57 set', { skip }, () => {
-  first = toKernel({}, true);
+const initramfs = skip === undefined ? buildInitramfs() : { skip };
+const initSkip = 'skip' in initramfs ? initramfs.skip : undefined;
+/** What test/linux/init.c prints from user space, and what the kernel says when it then halts (no ACPI power-off). */
+const INIT_LINE = 'init: hello from user space';
+const HALTED = 'reboot: System halted';
+/** The kernel's own log lines without their timestamps. */
+const kernelLines = (c: string): string[] => c.split(/\r?\n/).map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
+
+// One boot covers both: the decompressed kernel's entry is checked on the way, then the kernel proper runs
+// (about 1.5·10^9 more instructions) through its own startup_64 with LA57, its early console, memory and
+// device setup, unpacks the initramfs and starts /init (test/linux/init.c) in ring 3, which writes a line
+// and asks for a power-off; with no ACPI the kernel halts instead.
+test('to the decompressed kernel at 16 MiB through the xz decompressor (64-bit mode, CR4.LA57 set), then the kernel proper to /init in user space', { skip: skip ?? initSkip }, () => {
+  first = toKernel({ initrd: initramfs as Uint8Array, beyond: 4_000_000_000, until: (c) => c.includes(HALTED) }, true);
   assert.equal(first.loaded.kernelEntry, 0x1000000);
+  const lines = kernelLines(first.console);
+  assert.ok(lines.some((l) => l.startsWith('Linux version 6.')), first.console.slice(0, 2000));
+  assert.ok(lines.includes(`Command line: ${CMDLINE}`));
+  const run = lines.indexOf('Run /init as init process');
+  assert.ok(run > 0, `no /init: the console ends ${JSON.stringify(first.console.slice(-1500))}`);
+  assert.ok(lines.slice(run).includes(INIT_LINE), 'the line /init writes from ring 3');
+  assert.ok(lines.includes(HALTED), `the console ends ${JSON.stringify(first.console.slice(-600))}`);
+});
+
+test('the kernel proper under QEMU with the same initramfs: the same version and command line, and the same line from /init', { skip: skip ?? initSkip ?? qemuMissing() ?? undefined }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'trampoline-initrd-'));
+  try {
+    const initrd = join(work, 'initrd.cpio');
+    writeFileSync(initrd, initramfs as Uint8Array);
+    const q = kernelLines(await qemuConsole(INIT_LINE, 120_000, ['-initrd', initrd]));
+    const ours = kernelLines((first ?? assert.fail('the boot to /init did not run')).console);
+    for (const prefix of ['Linux version ', 'Command line: ', 'Kernel command line: ']) {
+      assert.equal(ours.find((l) => l.startsWith(prefix)), q.find((l) => l.startsWith(prefix)), prefix);
+    }
+    assert.ok(q.slice(q.indexOf('Run /init as init process')).includes(INIT_LINE), `QEMU's console: ${q.slice(-20).join('\n')}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });
 
 const hex = (v: number): string => `0x${v.toString(16)}`;

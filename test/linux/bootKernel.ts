@@ -7,6 +7,7 @@ import { attachEvents, ModeSwitchEvent } from '../../emulator/cpu/events';
 import { CpuFeatures } from '../../emulator/cpu/features';
 import { cpuMode, CR4_LA57, CpuMode } from '../../emulator/cpu/modes';
 import { StopReason } from '../../emulator/cpu/step';
+import { Reg } from '../../emulator/cpu/state';
 import { linuxMemoryNeeded, LinuxLoaded, loadLinux } from '../../emulator/loaders/linux';
 import { Machine } from '../../emulator/machine';
 
@@ -19,9 +20,11 @@ export interface BootOptions {
   load?: number;
   entry?: 'linux' | 'linux32';
   maxInstructions?: number;
+  /** An initramfs for boot_params' ramdisk fields. */
+  initrd?: Uint8Array;
   /** Keep running this many instructions after the kernel's entry (0: stop there). */
   beyond?: number;
-  /** Stop early, at a slice boundary, once the console satisfies this (cheap runs that end before the kernel). */
+  /** Stop early, at a slice boundary, once the console satisfies this (before the kernel's entry or beyond it). */
   until?: (console: string) => boolean;
   /** Instructions per slice (how often `until` is looked at). */
   slice?: number;
@@ -38,6 +41,10 @@ export interface BootResult {
   reachedEntry: boolean;
   /** Instructions retired before that first instruction. */
   entryInstructions: number;
+  /** The console, RIP and RSI at that instruction. */
+  entryConsole: string;
+  entryRip: number;
+  entryRsi: number;
   /** CR0, CR3 (bits 31:0), CR4, EFER and the mode there. */
   entryCr0: number;
   entryCr3: number;
@@ -64,7 +71,7 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
   m.programAsBios();
   const bios = installBios(m.phys, m.cpu, { disk: new Uint8Array(512), console: () => undefined, ramBytes: memory, ...(m.devices ? { a20: m.devices.a20 } : {}) });
   m.devices?.bus.register(BIOS_PORT_BASE, BIOS_PORT_LAST, bios.services, { wide: true });
-  const r = loadLinux(m, kernel, { cmdline: o.cmdline ?? CMDLINE, entry: o.entry ?? 'linux', ...(o.load !== undefined ? { load: o.load } : {}) });
+  const r = loadLinux(m, kernel, { cmdline: o.cmdline ?? CMDLINE, entry: o.entry ?? 'linux', ...(o.load !== undefined ? { load: o.load } : {}), ...(o.initrd ? { initrd: o.initrd } : {}) });
   if (!r.ok) throw new Error(r.message);
 
   const switches: BootResult['switches'] = [];
@@ -91,7 +98,7 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
   m.exec.addBreakpoint(entryLo, entryHi);
   const max = o.maxInstructions ?? 8_000_000_000;
   const t0 = performance.now();
-  let reachedEntry = false, entryInstructions = 0, entryCr0 = 0, entryCr3 = 0, entryCr4 = 0, entryEfer = 0;
+  let reachedEntry = false, entryInstructions = 0, entryConsole = '', entryRip = 0, entryRsi = 0, entryCr0 = 0, entryCr3 = 0, entryCr4 = 0, entryEfer = 0;
   let entryMode: CpuMode | null = null;
   let stop = StopReason.None;
   const slice = o.slice ?? SLICE;
@@ -107,6 +114,9 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
     if (cpuMode(m.cpu) !== 'long64') continue;
     reachedEntry = true;
     entryInstructions = m.cpu.icount;
+    entryConsole = console;
+    entryRip = (m.cpu.ripHi >>> 0) * 2 ** 32 + (m.cpu.ripLo >>> 0);
+    entryRsi = (m.cpu.hi[Reg.RSI] >>> 0) * 2 ** 32 + (m.cpu.lo[Reg.RSI] >>> 0);
     entryCr0 = m.cpu.cr0 >>> 0;
     entryCr3 = m.cpu.cr3Lo >>> 0;
     entryCr4 = m.cpu.cr4;
@@ -114,11 +124,13 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
     entryMode = cpuMode(m.cpu);
     m.exec.removeBreakpoint(entryLo, entryHi);
     if (!o.beyond) break;
-    stop = m.run({ maxInstructions: o.beyond });
+    const end = m.cpu.icount + o.beyond;
+    do stop = m.run({ maxInstructions: Math.min(slice, end - m.cpu.icount) });
+    while (stop === StopReason.Limit && m.cpu.icount < end && !o.until?.(console));
     break;
   }
   return {
-    loaded: r, machine: m, console, switches, exceptions, reachedEntry, entryInstructions, entryCr0, entryCr3, entryCr4, entryEfer, entryMode,
+    loaded: r, machine: m, console, switches, exceptions, reachedEntry, entryInstructions, entryConsole, entryRip, entryRsi, entryCr0, entryCr3, entryCr4, entryEfer, entryMode,
     la57: (entryCr4 & CR4_LA57) !== 0, stop, stopDetail: m.lastStop.detail, ms: performance.now() - t0,
   };
 }

@@ -10,12 +10,14 @@ import { assemble, elfImage, flatBinary, formatDiagnostic } from '../../assemble
 import type { SectionOut, SymbolOut } from '../../assembler/index';
 import { R_X86_64_NAMES } from '../../assembler/relocate';
 import { Machine } from '../../emulator/machine';
-import { Reg, Seg } from '../../emulator/cpu/state';
+import { ATTN_IRQ, Reg, Seg } from '../../emulator/cpu/state';
 import { ATTR_DB, CR0_PE } from '../../emulator/cpu/modes';
 import { VECTOR_NAMES } from '../../emulator/cpu/fault';
 import { IoBus } from '../../emulator/devices/ioBus';
 import { DebugConsole, DEBUG_CONSOLE_PORT } from '../../emulator/devices/debugConsole';
 import { ExitPort, EXIT_PORT } from '../../emulator/devices/exitPort';
+import { PIC_MASTER, PIC_SLAVE } from '../../emulator/devices/pic8259';
+import { PIT_CONTROL, PIT_PORT } from '../../emulator/devices/pit8254';
 import { bootProgram } from '../../emulator/loaders/boot';
 import { CpuFeatures } from '../../emulator/cpu/features';
 
@@ -238,7 +240,19 @@ export function runBootElf(elf: Uint8Array, maxInstructions = 20_000_000): BootR
     exitCode = code;
     m.exec.requestStop('isa-debug-exit');
   }), { wide: true });
-  m.io = bus;
+  // The machine's own 8259 PICs and 8254 PIT, which QEMU's pc machine has as well (test/boot/irq.S),
+  // reached as Machine.plug reaches them: the timers brought up to date before each port access, and
+  // interrupts looked at again after each write (an OUT may unmask an IRQ or send an EOI).
+  const pc = m.devices;
+  if (pc !== null) {
+    bus.register(PIC_MASTER, PIC_MASTER + 1, pc.pic);
+    bus.register(PIC_SLAVE, PIC_SLAVE + 1, pc.pic);
+    bus.register(PIT_PORT, PIT_CONTROL, pc.pit);
+  }
+  m.io = pc === null ? bus : {
+    in: (port, size) => { pc.advanceTo(m.exec.now()); return bus.in(port, size); },
+    out: (port, size, value) => { pc.advanceTo(m.exec.now()); bus.out(port, size, value); m.cpu.attention |= ATTN_IRQ; },
+  };
 
   const cpu = m.cpu;
   cpu.reset();
