@@ -157,32 +157,7 @@ base:
 	call count
 	EXIT 0
 
-/* Prints "#DB count=N" and resets the count. */
-count:
-	PUTS32 m_count
-	HEX32 db_count
-	call newline32
-	movl $0, db_count
-	ret
-
-/* #DB: prints "db at=<EIP - base> dr6=<DR6> ecx=<ECX>". Frame after PUSHA: ECX 24(%esp), EIP 32. */
-db_handler:
-	pusha
-	incl db_count
-	PUTS32 m_db
-	mov 32(%esp), %eax
-	sub $base, %eax
-	HEX32 %eax
-	PUTS32 m_dr6
-	mov %dr6, %ebx
-	HEX32 %ebx
-	PUTS32 m_ecx
-	HEX32 24(%esp)
-	call newline32
-	xor %eax, %eax
-	mov %eax, %dr6
-	popa
-	iret
+	.include "dbcount.S"
 
 	.data
 	.align 16
@@ -196,7 +171,6 @@ var8:	.quad 0
 	.align 16
 buf:	.skip 16
 src:	.long 1, 2, 3, 4
-db_count: .long 0
 m_t1:	.asciz "1: write breakpoint, 4 bytes\n"
 m_t2:	.asciz "2: read/write breakpoint, 2 bytes\n"
 m_t3:	.asciz "3: 8-byte breakpoint\n"
@@ -205,9 +179,5 @@ m_t5:	.asciz "5: REP STOSB and REP MOVSD\n"
 m_t6:	.asciz "6: general detect\n"
 m_t7:	.asciz "7: DR4/DR5\n"
 m_t8:	.asciz "8: single-stepping REP STOSB\n"
-m_count: .asciz "#DB count="
 m_dr7:	.asciz "dr7="
-m_db:	.asciz "db at="
-m_dr6:	.asciz " dr6="
-m_ecx:	.asciz " ecx="
 m_edi:	.asciz "edi-buf="

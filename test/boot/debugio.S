@@ -108,42 +108,12 @@ base:
 	call count
 	EXIT 0
 
-/* Prints "#DB count=N" and resets the count. */
-count:
-	PUTS32 m_count
-	HEX32 db_count
-	call newline32
-	movl $0, db_count
-	ret
-
-/* #DB: prints "db at=<EIP - base> dr6=<DR6> ecx=<ECX>". Frame after PUSHA: ECX 24(%esp), EIP 32. */
-db_handler:
-	pusha
-	incl db_count
-	PUTS32 m_db
-	mov 32(%esp), %eax
-	sub $base, %eax
-	HEX32 %eax
-	PUTS32 m_dr6
-	mov %dr6, %ebx
-	HEX32 %ebx
-	PUTS32 m_ecx
-	HEX32 24(%esp)
-	call newline32
-	xor %eax, %eax
-	mov %eax, %dr6
-	popa
-	iret
+	.include "dbcount.S"
 
 	.data
 buf:	.long 0
-db_count: .long 0
 m_t1:	.asciz "1: port 0x80, 1 byte\n"
 m_t2:	.asciz "2: ports 0x84-0x87 and 0x82-0x83\n"
 m_t3:	.asciz "3: OUTSB, INSB\n"
 m_t5:	.asciz "5: REP OUTSB\n"
 m_t4:	.asciz "4: R/W = 10b with CR4.DE = 0\n"
-m_count: .asciz "#DB count="
-m_db:	.asciz "db at="
-m_dr6:	.asciz " dr6="
-m_ecx:	.asciz " ecx="

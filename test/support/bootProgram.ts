@@ -53,11 +53,15 @@ function run(tool: string, args: string[]): void {
 /** The boot programs in test/boot, listed at run time: every .S there but lib.S (which they include). */
 export function bootSources(): { programs: string[]; sectors: string[] } {
   const programs: string[] = [], sectors: string[] = [];
-  for (const f of readdirSync(bootDir()).sort()) {
-    if (!f.endsWith('.S') || f === 'lib.S') continue;
+  const files = readdirSync(bootDir()).filter((f) => f.endsWith('.S')).sort();
+  const text = new Map(files.map((f) => [f, readFileSync(join(bootDir(), f), 'utf8')]));
+  // Files other programs include (lib.S, dbcount.S) are pieces, not programs.
+  const included = new Set([...text.values()].flatMap((t) => [...t.matchAll(/^\s*(?:\.include|#\s*include)\s+"([^"]+)"/gm)].map((m) => m[1])));
+  for (const f of files) {
+    if (included.has(f)) continue;
     const name = f.slice(0, -2);
     // A boot sector is 16-bit code that ends in the 55 AA signature; the rest are Multiboot programs (lib.S).
-    (/^\s*(?:\.include|#\s*include)\s+"lib\.S"/m.test(readFileSync(join(bootDir(), f), 'utf8')) ? programs : sectors).push(name);
+    (/^\s*(?:\.include|#\s*include)\s+"lib\.S"/m.test(text.get(f) ?? '') ? programs : sectors).push(name);
   }
   return { programs, sectors };
 }
