@@ -4,7 +4,7 @@
 import { Form, GPR16, GPR32, GPR64, GPR8, SREG_NAMES } from '../emulator/isa/form';
 import { FORMS } from '../emulator/isa/table';
 import { decodeOne } from './disasm/index';
-import { candidates } from './mnemonics';
+import { candidates, isEnvForm, x87Suffixes } from './mnemonics';
 import { is64Only, register } from './registers';
 import { Mode, validInMode } from './select';
 
@@ -88,6 +88,10 @@ export function mnemonicNames(mode: Mode): string[] {
     const bases = f.plusCC && f.mnemonic.endsWith('cc') ? CC_SPELLINGS.map((cc) => f.mnemonic.slice(0, -2) + cc) : [f.mnemonic];
     if (f.mnemonic === 'shl') bases.push('sal');
     if (f.gas) bases.push(f.gas, f.gas.slice(0, -1));
+    // x87: memory-format suffixes (flds, fildll), the waiting forms (finit), the image sizes (fnstenvs).
+    for (const sfx of x87Suffixes(f)) bases.push(f.mnemonic + sfx);
+    if (f.wait) bases.push(f.wait, f.wait + 's');
+    if (isEnvForm(f)) bases.push(f.mnemonic + 's');
     for (const b of bases) for (const s of SUFFIXES) tryName(b + s);
   }
   const out = [...names, ...PREFIXES].sort();

@@ -140,7 +140,8 @@ export function le(v: bigint, size: number): number[] {
 export function encode(sel: Selected, ctx: EncodeContext): Encoded {
   const f = sel.form;
   const ops = sel.ops;
-  const prefixes = [...ctx.userPrefixes];
+  // WAIT of a waiting x87 form (finit) comes first: GAS's WAIT prefix slot (tc-i386.c WAIT_PREFIX).
+  const prefixes = sel.wait ? [0x9b, ...ctx.userPrefixes] : [...ctx.userPrefixes];
   const addrPrefix = prefixes.includes(0x67) ? (ctx.mode === 32 ? 16 : 32) : 0;
   let rex = 0, rexNeeded = false;
   const fields: Field[] = [];
@@ -176,21 +177,24 @@ export function encode(sel: Selected, ctx: EncodeContext): Encoded {
     if (a.t === 'mem') {
       // GAS omits an override naming the segment the ModRM operand uses anyway: SS for an (e/r)sp or
       // (e/r)bp base, else DS (SDM Vol.1 §3.7.4; binutils' x86-64-segovr test).
-      const modrm = o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar;
+      const modrm = o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar || o.loc === Loc.XmmRm;
       const defaultSeg = a.base && (a.base.num === 4 || a.base.num === 5) ? 2 : 3;
       if (a.seg >= 0 && !(modrm && a.seg === defaultSeg)) prefixes.push(SEG_PREFIX[a.seg]);
       if (a.base) regs.push(a.base);
       if (a.index) regs.push(a.index);
     }
     switch (o.loc) {
-      case Loc.Rm: case Loc.Mem: case Loc.MemFar:
+      case Loc.Rm: case Loc.Mem: case Loc.MemFar: case Loc.XmmRm:
         if (a.t === 'reg') { rmByte = 0xc0 | (a.reg.num & 7); rex |= a.reg.num >> 3; }
         else if (a.t === 'mem') mem = encodeMem(a, ctx, addrPrefix);
         break;
       case Loc.RmReg:
         if (a.t === 'reg') { rmByte = 0xc0 | (a.reg.num & 7); rex |= a.reg.num >> 3; }
         break;
-      case Loc.Reg: case Loc.Sreg: case Loc.Cr: case Loc.Dr:
+      case Loc.St:
+        if (a.t === 'reg') rmByte = 0xc0 | a.reg.num;
+        break;
+      case Loc.Reg: case Loc.Sreg: case Loc.Cr: case Loc.Dr: case Loc.Xmm:
         if (a.t === 'reg') { reg = a.reg.num & 7; rex |= (a.reg.num >> 3) << 2; }
         break;
       case Loc.OpReg:

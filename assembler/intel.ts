@@ -91,6 +91,14 @@ function operand(toks: Token[], ctx: IntelContext, endCol: number): AttOperand |
     const r = regOf(rest[0], ctx);
     if (r) return { t: 'reg', reg: r, col, indirect: ctx.branch };
   }
+  // st(i): an x87 register (GAS reads `st(1)` in Intel syntax as in AT&T).
+  const st = regOf(rest[0], ctx);
+  if (st?.kind === 'st' && rest.length === 4 && seg < 0 && !sized && rest[1].text === '(' && rest[3].text === ')') {
+    const n = rest[2];
+    const r = n.kind === 'num' && n.value < 8n ? register(`st(${n.value})`) : undefined;
+    if (!r) throw new AsmError(`bad register name 'st(${n.text})'`, n.col);
+    return { t: 'reg', reg: r, col, indirect: false };
+  }
   // A far pointer `sel:offset` (jmp 0x08:0x1000): two immediates, selector first as in `ljmp $sel,$off`.
   const colon = rest.findIndex((t) => t.kind === 'punct' && t.text === ':');
   if (colon > 0 && seg < 0 && !rest.some((t) => t.kind === 'punct' && t.text === '[')) {
@@ -190,6 +198,9 @@ export function parseIntelOperands(c: Cursor, ctx: IntelContext, keepOrder: bool
 export function intelMnemonic(m: string): string {
   const far = /^retf([wdq]?)$/.exec(m);
   if (far) return 'lret' + (far[1] === 'd' ? 'l' : far[1]);
+  // The x87 environment and state image sizes: Intel syntax says w/d where AT&T says s/l (GAS i386-opc.tbl).
+  const env = /^(fn?stenv|fldenv|fn?save|frstor)([wd])$/.exec(m);
+  if (env) return env[1] + (env[2] === 'w' ? 's' : 'l');
   if (candidates(m).length === 0 && /^(push|pop|enter|leave|ret|iret|pusha|popa|pushf|popf|sysret|sysexit)d$/.test(m)) return m.slice(0, -1) + 'l';
   return m;
 }

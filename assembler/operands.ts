@@ -16,6 +16,17 @@ function reg(c: Cursor): Reg {
   const t = c.next();
   const r = t.kind === 'reg' ? register(t.text) : undefined;
   if (!r) throw new AsmError(t.kind === 'reg' ? `bad register name '%${t.text}'` : 'expected a register', t.col);
+  return r.kind === 'st' ? stIndex(c, r) : r;
+}
+
+/** `%st(i)`: the lexer gives `%st`, then `(`, the number and `)` (GAS manual §9.16.3.5). */
+function stIndex(c: Cursor, st: Reg): Reg {
+  if (!c.isPunct('(') || c.peek(1)?.kind !== 'num') return st;
+  c.next();
+  const n = c.next();
+  const r = n.kind === 'num' && n.value < 8n ? register(`st(${n.value})`) : undefined;
+  if (!r) throw new AsmError(`bad register name '%st(${n.text})'`, n.col);
+  c.expect(')');
   return r;
 }
 

@@ -144,6 +144,9 @@ export class Parser {
         this.emitCode({ bytes: prefixes, fields: [] }, true);
         return;
       }
+      // GAS 2.40 (tc-i386.c add_prefix): data16 in 16-bit code and data32 elsewhere name the default size.
+      if (p === -32 && mode === 64) throw new AsmError(`'data32' is not supported in 64-bit mode`, word.col);
+      if (p === -16 && mode === 16 || p === -32 && mode === 32) throw new AsmError(`redundant ${word.text.toLowerCase()} prefix`, word.col);
       word = c.next();
     }
     let mnemonic = word.text.toLowerCase();
@@ -176,7 +179,7 @@ export class Parser {
     let form = sel.form.plusCC ? { ...sel.form, cc: conditionOf(mnemonic, sel.form) } : sel.form;
     if (sel.suffixSize) form = { ...form, opSize: sel.suffixSize };
     if (prefixes.includes(0xf0) && !form.lock) throw new AsmError(`expecting lockable instruction after 'lock'`, first.col);
-    this.emitCode(encode({ form, ops: sel.ops }, { mode, constant: this.constant, userPrefixes: prefixes, pseudo }), true);
+    this.emitCode(encode({ form, ops: sel.ops, wait: sel.wait }, { mode, constant: this.constant, userPrefixes: prefixes, pseudo }), true);
   }
 
   /** Intel-syntax operands in AT&T order (ENTER and BOUND keep theirs, as GAS's templates do). */

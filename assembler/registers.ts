@@ -1,7 +1,7 @@
 // registers.ts: AT&T register names (GAS manual §9.16.3.5 "Register Naming") and what they encode to.
 import { GPR16, GPR32, GPR64, GPR8, SREG_NAMES } from '../emulator/isa/form';
 
-export type RegKind = 'gpr' | 'sreg' | 'cr' | 'dr' | 'rip';
+export type RegKind = 'gpr' | 'sreg' | 'cr' | 'dr' | 'rip' | 'st' | 'xmm';
 
 export interface Reg {
   kind: RegKind;
@@ -40,6 +40,10 @@ for (let k = 0; k < 16; k++) {
   add(`db${k}`, 'dr', 64, k);
   add(`dr${k}`, 'dr', 64, k);
 }
+// x87 registers (GAS manual §9.16.3.5): %st is %st(0); operands.ts reads the `(i)` that follows %st.
+add('st', 'st', 80, 0);
+for (let k = 0; k < 8; k++) add(`st(${k})`, 'st', 80, k);
+for (let k = 0; k < 16; k++) add(`xmm${k}`, 'xmm', 128, k);
 add('rip', 'rip', 64, 0);
 add('eip', 'rip', 32, 0);
 

@@ -5,7 +5,7 @@ import { AsmError } from './errors';
 import { Expr } from './expr';
 import { Candidate, candidates } from './mnemonics';
 import { AttOperand } from './operands';
-import { is64Only } from './registers';
+import { is64Only, register } from './registers';
 
 export type Mode = 16 | 32 | 64;
 
@@ -31,6 +31,8 @@ export interface Selected {
   ops: (AttOperand | null)[];
   /** Operand size a suffix gives a form that has none (mnemonics.ts sizesForm), else 0. */
   suffixSize?: number;
+  /** GAS's waiting form (finit): WAIT (9B) goes before the instruction. */
+  wait?: boolean;
 }
 
 const SUFFIX_LETTER: Record<number, string> = { 8: 'b', 16: 'w', 32: 'l', 64: 'q' };
@@ -102,6 +104,7 @@ function rank(f: Form): number {
   if (f.operands.some((o) => o.loc === Loc.One)) return 0;
   if (f.imms.includes('io')) return 5; // movabs $imm64 only when imm32s does not fit
   if (f.plusR) return 0; // register in the opcode: INC/DEC 40+r, XCHG 90+r, MOV B8+r come first in GAS's table
+  if (f.operands[0]?.loc === Loc.St0) return 2; // fsubr %st,%st: D8 E8 (ST(0), ST(i)) before DC E8, GAS's template order
   const imm = f.operands.findIndex((o) => o.loc === Loc.Imm);
   if (imm >= 0 && !isOwnSized(f)) {
     if (immFieldSize(f, 0) === 8 && f.opSize > 8) return 1; // sign-extended imm8 (83, 6B, 6A)
@@ -150,6 +153,10 @@ function matchOperand(o: Operand, a: AttOperand | null, f: Form, immK: number, c
     case Loc.FixedSreg: return a.t === 'reg' && a.reg.kind === 'sreg' && a.reg.num === o.fixed;
     case Loc.Cr: return a.t === 'reg' && a.reg.kind === 'cr';
     case Loc.Dr: return a.t === 'reg' && a.reg.kind === 'dr';
+    case Loc.St: return a.t === 'reg' && a.reg.kind === 'st' && !a.indirect;
+    case Loc.St0: return a.t === 'reg' && a.reg.kind === 'st' && a.reg.num === 0 && !a.indirect;
+    case Loc.Xmm: return a.t === 'reg' && a.reg.kind === 'xmm';
+    case Loc.XmmRm: return a.t === 'reg' ? a.reg.kind === 'xmm' : a.t === 'mem' && !a.indirect;
     default: return false; // Rel and Ptr are chosen by the branch rules (parser.ts)
   }
 }
@@ -171,7 +178,8 @@ function arrange(f: Form, att: AttOperand[]): (AttOperand | null)[] | null {
 
 /** Picks the form for a non-branch instruction; throws AsmError in GAS's words when none fits. */
 export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectContext): Selected {
-  const cands = candidates(mnemonic).filter((c) => validInMode(c.form, ctx.mode) &&
+  const syntax = ctx.intel ? 'intel' : 'att';
+  const cands = candidates(mnemonic).filter((c) => validInMode(c.form, ctx.mode) && (!c.syntax || c.syntax === syntax) &&
     !c.form.operands.some((o) => o.loc === Loc.Rel || o.loc === Loc.Ptr));
   for (const a of att) {
     const r = a.t === 'reg' ? a.reg : null;
@@ -180,6 +188,18 @@ export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectConte
     }
   }
   ctx = { ...ctx, movabs: mnemonic.startsWith('movabs') };
+  // x87 operands GAS leaves implicit (i386-opc.tbl; SDM Vol.2A FXCH, FADD…): `fxch` is FXCH ST(1); `faddp`
+  // is FADDP ST(1), ST(0); `fadd %st(2)` is FADD ST(0), ST(2). att is in AT&T order (source first).
+  const st0 = register('st(0)'), st1 = register('st(1)');
+  const stReg = (r: typeof st0): AttOperand => ({ t: 'reg', reg: r!, col: 0, indirect: false });
+  const shape = (a: Loc, b: Loc) => cands.some((c) => c.form.operands.length === 2 && c.form.operands[0].loc === a && c.form.operands[1].loc === b);
+  // `fadd` alone: GAS 2.40 warns and assembles faddp (likewise fsub, fsubr, fmul, fdiv, fdivr).
+  if (att.length === 0 && /^f(add|sub|subr|mul|div|divr)$/.test(mnemonic)) {
+    return { ...selectForm(mnemonic + 'p', att, ctx), warning: `translating to '${mnemonic}p'` };
+  }
+  if (mnemonic === 'fxch' && att.length === 0) att = [stReg(st1)];
+  else if (att.length === 0 && !cands.some((c) => c.form.operands.length === 0) && shape(Loc.St, Loc.St0)) att = [stReg(st0), stReg(st1)];
+  else if (att.length === 1 && att[0].t === 'reg' && att[0].reg.kind === 'st' && shape(Loc.St0, Loc.St)) att = [att[0], stReg(st0)];
   const found: { c: Candidate; ops: (AttOperand | null)[] }[] = [];
   let countOk = false;
   // TEST is symmetric: {load} puts the destination in ModRM.reg, as GAS does (85 d8 for {load} test %eax,%ebx).
@@ -219,6 +239,12 @@ export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectConte
     if (dir.length) pool = dir;
   }
   let warning: string | undefined;
+  // SSE moves: with memory, movd/movq take the forms without REX.W (66 0F 6E, F3 0F 7E, 66 0F D6), as GAS does;
+  // the XMM register, not a suffix, sizes them.
+  if (pool.length > 1 && pool.every((x) => x.c.form.operands.some((o) => o.loc === Loc.Xmm || o.loc === Loc.XmmRm))) {
+    const plain = pool.filter((x) => x.c.form.opSize === 0);
+    if (plain.length) pool = plain;
+  }
   const sizes = new Set(pool.map((x) => x.c.form.opSize));
   if (sizes.size > 1) {
     if (pool.every((x) => isStackLike(x.c.form))) {
@@ -236,6 +262,11 @@ export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectConte
   }
   pool.sort((a, b) => rank(a.c.form) - rank(b.c.form) || a.c.form.id - b.c.form.id);
   const best = pool[0];
+  // fld (mem) without a suffix: GAS 2.40 warns and takes the first template, m32fp or m16int (rows are in its order).
+  if (pool.length > 1 && pool.every((x) => x.c.form.operands.some((o) => o.x87 !== ''))) {
+    if (ctx.intel) throw new AsmError(`ambiguous operand size for '${mnemonic}'`);
+    warning = `no instruction mnemonic suffix given and no register operands; using default for '${mnemonic}'`;
+  }
   // xchg %rax,%rax is written as NOP (90), like xchg %eax,%eax outside 64-bit mode.
   if (best.c.form.mnemonic === 'xchg' && best.c.form.plusR && best.c.form.opSize === 64 && best.ops[0]?.t === 'reg' && best.ops[0].reg.num === 0) {
     const nop = candidates('nop').find((c) => c.form.operands.length === 0);
@@ -251,5 +282,5 @@ export function selectForm(mnemonic: string, att: AttOperand[], ctx: SelectConte
     const r32 = candidates(best.c.form.mnemonic).find((c) => c.form.opSize === 32 && c.form.opcode === best.c.form.opcode);
     if (r32) return { form: r32.form, ops: best.ops, warning };
   }
-  return { form: best.c.form, ops: best.ops, warning, suffixSize: best.c.sizesForm ? best.c.suffixSize : 0 };
+  return { form: best.c.form, ops: best.ops, warning, suffixSize: best.c.sizesForm ? best.c.suffixSize : 0, wait: best.c.wait };
 }

@@ -2,6 +2,7 @@
 // decoder can be checked against objdump byte for byte and the debugger can show familiar text.
 import { CC_NAMES, Form, GPR16, GPR32, GPR64, Loc, Operand, SREG_NAMES } from '../../emulator/isa/form';
 import { EaKind, Insn } from '../../emulator/cpu/insn';
+import { isEnvForm, x87Suffixes } from '../mnemonics';
 
 export interface AttOptions {
   /** Code size the instruction was decoded in. */
@@ -11,6 +12,8 @@ export interface AttOptions {
    * nothing visible (data16, addr32, segment prefixes on register forms) are printed as objdump does.
    */
   bytes?: ArrayLike<number>;
+  /** A WAIT (9B) came first: print the form's waiting name (fninit → finit), as objdump folds the pair. */
+  wait?: boolean;
 }
 
 const REX8 = ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil'];
@@ -79,6 +82,7 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
     ? form.mnemonic.slice(0, -2) + CC_NAMES[insn.cc]
     : form.mnemonic;
   if (mnemonicBase === 'sal') mnemonicBase = 'shl'; // the same instruction; objdump names it shl
+  if (opts.wait && form.wait) mnemonicBase = form.wait;
   // IRETD/IRETQ, PUSHFQ…: the size comes from the suffix rule below, as objdump prints it.
   const sized0 = /^(iret|pushf|popf|pusha|popa)[dwq]$/.exec(mnemonicBase);
   if (sized0) mnemonicBase = sized0[1];
@@ -89,7 +93,7 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
     gas = null;
   }
   const ops = form.operands;
-  const isMem = (o: Operand) => o.loc === Loc.Mem || o.loc === Loc.MemFar || (o.loc === Loc.Rm && insn.mod !== 3);
+  const isMem = (o: Operand) => o.loc === Loc.Mem || o.loc === Loc.MemFar || ((o.loc === Loc.Rm || o.loc === Loc.XmmRm) && insn.mod !== 3);
 
   // String instructions: objdump spells out the implicit operands (SDM Vol.2 MOVS/CMPS/...).
   const sm = STRING_OP.exec(mnemonicBase);
@@ -224,6 +228,11 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
       case Loc.FixedSreg: t = '%' + SREG_NAMES[o.fixed]; break;
       case Loc.Cr: t = `%cr${insn.reg}`; sized = true; break;
       case Loc.Dr: t = `%db${insn.reg}`; sized = true; break;
+      case Loc.St: t = `%st(${insn.rm & 7})`; break;
+      case Loc.St0: t = '%st'; break;
+      // SSE: the XMM operand names the size, as the mnemonic does for memory (movd, movq, movaps).
+      case Loc.Xmm: t = `%xmm${insn.reg}`; sized = true; break;
+      case Loc.XmmRm: t = insn.mod === 3 ? `%xmm${insn.rm}` : memText(o); sized = true; break;
       default: t = '?';
     }
     if (indirect && (o.loc === Loc.Rm || o.loc === Loc.MemFar || o.loc === Loc.Mem)) t = '*' + t;
@@ -272,6 +281,14 @@ export function formatAtt(insn: Insn, form: Form = insn.form, opts: AttOptions =
     if (mode !== 64 && /^[ls][gi]dt$/.test(mnemonicBase)) { mnem += SUFFIX[insn.opSize] ?? ''; ospUsed = true; }
   }
 
+  // x87 memory formats show as GAS's suffixes (flds, fildll); the image size of FNSTENV & co. as s or l
+  // when it is not the code size's (66h; SDM Vol.1 §8.1.10).
+  if (memOperand && ops.some((o) => o.x87 !== '')) mnem += x87Suffixes(form)[0];
+  if (isEnvForm(form)) {
+    if (mode !== 16 && insn.opSize === 16) mnem += 's';
+    else if (mode === 16 && insn.opSize === 32) mnem += 'l';
+    ospUsed = true;
+  }
   // SYSRET/SYSEXIT return to 32- or (REX.W) 64-bit code; in 64-bit mode objdump names which.
   const sysReturn = mode === 64 && (mnemonicBase === 'sysret' || mnemonicBase === 'sysexit');
   if (sysReturn) mnem += insn.rex & 8 ? 'q' : 'l';
@@ -303,15 +320,15 @@ function rexUsed(insn: Insn, form: Form, ops: readonly Operand[]): boolean {
   const rex = insn.rex;
   const enc = form.row.split('|')[1] ?? '';
   const memSib = insn.mod !== 3 && insn.addrSize !== 16 && (insn.rm & 7) === 4 &&
-    ops.some((o) => o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar);
+    ops.some((o) => o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar || o.loc === Loc.XmmRm);
   // objdump takes W as meaningless for far indirect branches (not LSS/LFS/LGS) and for segment-register moves to memory.
   if (rex & 8 && (!/REX\.W|\bo64\b/.test(enc) || form.branch && ops.some((o) => o.loc === Loc.MemFar) ||
     insn.mod !== 3 && ops.some((o) => o.loc === Loc.Sreg) ||
     // Port I/O ignores W: the operand stays EAX / a doubleword (IN, OUT, INSD, OUTSD).
     ops.some((o) => o.loc === Loc.FixedReg && o.size === 32) || /^(ins|outs)d$/.test(form.mnemonic))) return false;
-  if (rex & 4 && !ops.some((o) => o.loc === Loc.Reg || o.loc === Loc.Cr || o.loc === Loc.Dr)) return false;
+  if (rex & 4 && !ops.some((o) => o.loc === Loc.Reg || o.loc === Loc.Cr || o.loc === Loc.Dr || o.loc === Loc.Xmm)) return false;
   if (rex & 2 && !memSib) return false;
-  if (rex & 1 && !ops.some((o) => o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar || o.loc === Loc.RmReg || o.loc === Loc.OpReg)) return false;
+  if (rex & 1 && !ops.some((o) => o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar || o.loc === Loc.RmReg || o.loc === Loc.OpReg || o.loc === Loc.XmmRm)) return false;
   if ((rex & 15) === 0) {
     // A bare REX matters only by renaming AH..BH to SPL..DIL.
     const n = (o: Operand) => o.loc === Loc.Reg ? insn.reg : o.loc === Loc.OpReg || o.loc === Loc.Rm && insn.mod === 3 ? insn.rm : -1;

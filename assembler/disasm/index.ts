@@ -134,6 +134,12 @@ export function disassemble(bytes: Uint8Array, options: DisasmOptions = {}): Dis
         continue;
       }
     }
+    const folded = foldWait(bytes, off, address, bits, syntax, symbols);
+    if (folded) {
+      out.push(folded);
+      off += folded.bytes.length;
+      continue;
+    }
     const i = decodeOne(bytes, off, address, bits);
     if (i.form === BAD || i.form === TOO_LONG || off + i.len > bytes.length) {
       out.push({ address, bytes: bytes.subarray(off, off + 1), mnemonic: '(bad)', operands: '', comment: '', text: '(bad)', bad: true });
@@ -147,12 +153,46 @@ export function disassemble(bytes: Uint8Array, options: DisasmOptions = {}): Dis
   return out;
 }
 
-/** Formats a decoded instruction (its bytes, address) as one disassembly line. */
-export function formatInsn(i: Insn, ib: Uint8Array, address: number, bits: Bits, syntax: Syntax, symbols: SymbolTable): DisasmLine {
+const LEGACY_PREFIXES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]);
+
+/**
+ * WAIT (9B) before an x87 instruction (opcode D8–DF) is one line in objdump, as GNU as writes the waiting
+ * forms: `9b db e3` is `finit`, `9b d9 e8` just `fld1` (binutils i386-dis.c ckprefix: 9B is read as a
+ * prefix, and ends the prefixes when others came before it). The processor still runs WAIT and the x87
+ * instruction one after the other (SDM Vol.1 §8.3.11); only the listing joins them. Null when the bytes
+ * at `off` are not such a pair.
+ */
+function foldWait(bytes: Uint8Array, off: number, address: number, bits: Bits, syntax: Syntax, symbols: SymbolTable): DisasmLine | null {
+  let k = off, wait = false, seen = false;
+  const rest: number[] = [];
+  while (k < bytes.length && k - off < 15) {
+    const b = bytes[k];
+    if (b === 0x9b) {
+      wait = true;
+      k++;
+      if (seen) break;
+      seen = true;
+    } else if (LEGACY_PREFIXES.has(b) || bits === 64 && (b & 0xf0) === 0x40) {
+      rest.push(b);
+      seen = true;
+      k++;
+    } else break;
+  }
+  if (!wait || k >= bytes.length || bytes[k] < 0xd8 || bytes[k] > 0xdf) return null;
+  const skipped = k - off - rest.length; // the 9B bytes
+  const virt = Uint8Array.from([...rest, ...bytes.subarray(k, Math.min(bytes.length, k + 15))]);
+  const i = decodeOne(virt, 0, address + skipped, bits);
+  if (i.form === BAD || i.form === TOO_LONG || i.len > virt.length) return null;
+  const line = formatInsn(i, virt.subarray(0, i.len), address + skipped, bits, syntax, symbols, true);
+  return { ...line, address, bytes: bytes.subarray(off, off + skipped + i.len) };
+}
+
+/** Formats a decoded instruction (its bytes, address) as one disassembly line; `wait`: a WAIT came first. */
+export function formatInsn(i: Insn, ib: Uint8Array, address: number, bits: Bits, syntax: Syntax, symbols: SymbolTable, wait = false): DisasmLine {
   const form = i.form;
   let mnemonic: string, operands: string;
-  if (syntax === 'intel') [mnemonic, operands] = formatIntel(i, form, { mode: bits, bytes: ib });
-  else [mnemonic, operands] = splitAtt(formatAtt(i, form, { mode: bits, bytes: ib }));
+  if (syntax === 'intel') [mnemonic, operands] = formatIntel(i, form, { mode: bits, bytes: ib, wait });
+  else [mnemonic, operands] = splitAtt(formatAtt(i, form, { mode: bits, bytes: ib, wait }));
   // A relative branch target: objdump names it after a symbol when it has any.
   if (form.operands.some((o) => o.loc === Loc.Rel)) {
     const target = pair(i.targetLo, i.targetHi);
@@ -161,7 +201,7 @@ export function formatInsn(i: Insn, ib: Uint8Array, address: number, bits: Bits,
     if (k >= 0 && k + h.length === operands.length) operands = operands.slice(0, k) + symbols.name(target);
   }
   let comment = '';
-  const mem = form.operands.some((o) => o.loc === Loc.Mem || o.loc === Loc.MemFar || (o.loc === Loc.Rm && i.mod !== 3));
+  const mem = form.operands.some((o) => o.loc === Loc.Mem || o.loc === Loc.MemFar || ((o.loc === Loc.Rm || o.loc === Loc.XmmRm) && i.mod !== 3));
   if (bits === 64 && mem && i.ea === EaKind.Abs && i.mod === 0 && (i.rm & 7) === 5) {
     // RIP-relative: objdump adds the address the operand refers to (SDM Vol.2 §2.2.1.6).
     let target = pair(i.dispLo, i.dispHi);

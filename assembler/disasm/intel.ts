@@ -5,10 +5,13 @@
 import { CC_NAMES, Form, Loc, Operand, SREG_NAMES } from '../../emulator/isa/form';
 import { EaKind, Insn } from '../../emulator/cpu/insn';
 import { formatAtt, regName, stringRex } from './att';
+import { isEnvForm } from '../mnemonics';
 
 export interface IntelOptions {
   mode: 16 | 32 | 64;
   bytes?: ArrayLike<number>;
+  /** A WAIT (9B) came first: the waiting name (finit), as in AttOptions. */
+  wait?: boolean;
 }
 
 const PTR: Record<number, string> = { 8: 'BYTE', 16: 'WORD', 32: 'DWORD', 64: 'QWORD', 80: 'TBYTE', 128: 'XMMWORD', 256: 'YMMWORD' };
@@ -31,7 +34,7 @@ function pair(lo: number, hi: number): bigint {
 /** [prefix words and mnemonic, operands] as objdump -M intel prints them. */
 export function formatIntel(insn: Insn, form: Form = insn.form, opts: IntelOptions = { mode: 64 }): [string, string] {
   const mode = opts.mode;
-  const att = formatAtt(insn, form, { mode, bytes: opts.bytes });
+  const att = formatAtt(insn, form, { mode, bytes: opts.bytes, wait: opts.wait });
   const words = att.split(' ');
   const prefixes: string[] = [];
   while (words.length > 1 && PREFIX_WORD.test(words[0])) prefixes.push(words.shift()!);
@@ -40,11 +43,14 @@ export function formatIntel(insn: Insn, form: Form = insn.form, opts: IntelOptio
 
   let mnem = form.plusCC && form.mnemonic.endsWith('cc') ? form.mnemonic.slice(0, -2) + CC_NAMES[insn.cc] : form.mnemonic;
   if (mnem === 'sal') mnem = 'shl';
+  if (opts.wait && form.wait) mnem = form.wait;
+  // FNSTENV & co. with the other image size: objdump -M intel says w (16-bit image) or d (32-bit).
+  if (isEnvForm(form) && (mode === 16) !== (insn.opSize === 16)) mnem += insn.opSize === 16 ? 'w' : 'd';
   if (attMnem === 'movabs') mnem = 'movabs';
   if (/,p[nt]$/.test(attMnem)) mnem += attMnem.slice(-3);
   // Far branches: objdump keeps the AT&T spellings ljmp/lcall only for the direct forms' sizes; Intel says jmp/call.
   const ops = form.operands;
-  const isMem = (o: Operand) => o.loc === Loc.Mem || o.loc === Loc.MemFar || (o.loc === Loc.Rm && insn.mod !== 3);
+  const isMem = (o: Operand) => o.loc === Loc.Mem || o.loc === Loc.MemFar || ((o.loc === Loc.Rm || o.loc === Loc.XmmRm) && insn.mod !== 3);
   const defAddr = mode === 64 ? 64 : mode;
   const addrRegs = insn.addrSize === 16 ? ['si', 'di', 'bx'] : insn.addrSize === 32 ? ['esi', 'edi', 'ebx'] : ['rsi', 'rdi', 'rbx'];
   void defAddr;
@@ -56,7 +62,7 @@ export function formatIntel(insn: Insn, form: Form = insn.form, opts: IntelOptio
     if (mnem === 'cmpxchg16b') return 'OWORD PTR ';
     if (mnem === 'movsxd') return `${PTR[Math.max(o.size, 32)]} PTR `;
     if (mnem === 'bound') return `${PTR[insn.opSize * 2]} PTR `; // m16&16 / m32&32: both bounds
-    if (o.loc === Loc.Mem && !/^m(8|16|32|64)$/.test(o.text)) return '';
+    if (o.loc === Loc.Mem && !/^m(8|16|32|64)$/.test(o.text) && o.x87 === '') return '';
     if (mnem === 'lea') return '';
     const size = o.size || insn.opSize;
     return PTR[size] ? `${PTR[size]} PTR ` : '';
@@ -152,6 +158,10 @@ export function formatIntel(insn: Insn, form: Form = insn.form, opts: IntelOptio
       case Loc.FixedSreg: t = SREG_NAMES[o.fixed]; break;
       case Loc.Cr: t = `cr${insn.reg}`; break;
       case Loc.Dr: t = `dr${insn.reg}`; break;
+      case Loc.St: t = `st(${insn.rm & 7})`; break;
+      case Loc.St0: t = 'st'; break;
+      case Loc.Xmm: t = `xmm${insn.reg}`; break;
+      case Loc.XmmRm: t = insn.mod === 3 ? `xmm${insn.rm}` : memText(o); break;
       default: t = '?';
     }
     out.push(t);

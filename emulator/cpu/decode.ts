@@ -220,7 +220,7 @@ function decodeInto(size: CodeSize, ripLo: number, ripHi: number, features: Deco
   for (const o of form.operands) {
     if (o.loc === Loc.Reg && o.size === 8) regIsByte = true;
     if ((o.loc === Loc.Rm && o.regSize === 8) || (o.loc === Loc.OpReg && o.size === 8)) rmIsByte = true;
-    if (o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar) memOperand = true;
+    if (o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar || o.loc === Loc.XmmRm) memOperand = true;
   }
   i.reg = regIsByte ? byteReg(reg | xr, rex) : reg | xr;
   if (form.plusR) {

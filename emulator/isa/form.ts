@@ -6,6 +6,11 @@
 //
 // Decoder, disassembler, assembler and test generator all read the parsed Form; none of them
 // keeps an opcode list of its own.
+//
+// x87 notation (SDM Vol.2 §3.1.1.1): `D9 C0+i | FLD ST(i)` is a ModRM byte with mod 11b, reg 0 and the
+// register ST(i) in rm; m32fp/m64fp/m80fp and m16int/m32int/m64int are memory operands of those formats.
+// The attribute `wait=finit` names GAS's waiting form: WAIT (9B) followed by the row, which the processor
+// executes as two instructions (SDM Vol.1 §8.3.11) and only the assembler and disassembler join.
 
 /** Where an operand comes from. */
 export enum Loc {
@@ -26,7 +31,14 @@ export enum Loc {
   FixedSreg, // ES, CS, SS, DS, FS, GS
   Cr,        // ModRM.reg, control register
   Dr,        // ModRM.reg, debug register
+  St,        // ModRM.rm with mod 11b, x87 register ST(i) (SDM Vol.2 §3.1.1.1: "+i", Table A-7 to A-22)
+  St0,       // ST(0), implied by the opcode (FADD ST(0), ST(i))
+  Xmm,       // ModRM.reg, XMM register (xmm1)
+  XmmRm,     // ModRM.rm: an XMM register or memory of `size` bits (xmm2/m128, xmm2/m64)
 }
+
+/** x87 memory operand formats (SDM Vol.1 §4.2, §8.2): m32fp, m64fp, m80fp or m16int, m32int, m64int. */
+export type X87Format = 'fp' | 'int' | '';
 
 export interface Operand {
   loc: Loc;
@@ -38,6 +50,8 @@ export interface Operand {
   fixed: number;
   /** The operand exactly as written in the row, for error messages and formatters. */
   text: string;
+  /** For an x87 memory operand, whether it holds a floating-point or an integer value. */
+  x87: X87Format;
 }
 
 /** Flag bits in RFLAGS (SDM Vol.1 §3.4.3). */
@@ -115,6 +129,11 @@ export interface Form {
   gas: string | null;
   /** CPUID feature that must be present, or null. */
   cpuid: string | null;
+  /**
+   * GAS's name for the waiting form: WAIT (9B) then this row (FINIT is 9B DB E3, SDM Vol.2A FINIT/FNINIT).
+   * The processor runs them as two instructions; only the assembler and disassembler see one.
+   */
+  wait: string | null;
   /** The row as written. */
   row: string;
 }
@@ -125,8 +144,8 @@ const GPR32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 const GPR64 = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi'];
 export const SREG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];
 
-function op(loc: Loc, size: number, text: string, regSize = size, fixed = -1): Operand {
-  return { loc, size, regSize, fixed, text };
+function op(loc: Loc, size: number, text: string, regSize = size, fixed = -1, x87: X87Format = ''): Operand {
+  return { loc, size, regSize, fixed, text, x87 };
 }
 
 /** Parses one operand of the instruction column. `plusR` says whether rN means the opcode register. */
@@ -142,6 +161,12 @@ function parseOperand(t: string, plusR: boolean, row: string): Operand {
   }
   if (l === 'm' || l === 'mem') return op(Loc.Mem, 0, s);
   if ((m = /^m(8|16|32|64|128)$/.exec(l))) return op(Loc.Mem, +m[1], s);
+  if ((m = /^m(32|64|80)fp$/.exec(l))) return op(Loc.Mem, +m[1], s, +m[1], -1, 'fp');
+  if ((m = /^m(16|32|64)int$/.exec(l))) return op(Loc.Mem, +m[1], s, +m[1], -1, 'int');
+  if (l === 'st(i)') return op(Loc.St, 80, s);
+  if (l === 'st(0)') return op(Loc.St0, 80, s);
+  if ((m = /^xmm[0-9]?\/m(32|64|128)$/.exec(l))) return op(Loc.XmmRm, +m[1], s, 128);
+  if (/^xmm[0-9]?$/.test(l)) return op(Loc.Xmm, 128, s);
   if ((m = /^m(16|32)&(16|32|64)$/.exec(l))) return op(Loc.Mem, +m[1] + +m[2], s);
   if ((m = /^m16:(16|32|64)$/.exec(l))) return op(Loc.MemFar, 16 + +m[1], s, +m[1]);
   if ((m = /^imm(8|16|32|64)$/.exec(l))) return op(Loc.Imm, +m[1], s);
@@ -192,7 +217,7 @@ export function parseForm(row: string, id: number): Form {
     id, name, mnemonic: '', operands: [], map: 0, opcode: -1, plusR: false, plusCC: false, cc: -1,
     modrm: false, digit: -1, modrmLiteral: -1, rmKind: 0, prefix: 0, opSize: 0, addrSize: 0, imms: [],
     vex: null, lock: false, i64: false, o64: false, d64: false, f64: false, rep: false, repcc: false,
-    branch: false, stop: false, flagsRead: 0, flagsWritten: 0, flagsUndefined: 0, gas: null, cpuid: null, row,
+    branch: false, stop: false, flagsRead: 0, flagsWritten: 0, flagsUndefined: 0, gas: null, cpuid: null, wait: null, row,
   };
 
   // Encoding column.
@@ -211,7 +236,13 @@ export function parseForm(row: string, id: number): Form {
     } else if (tok === '/r') f.modrm = true;
     else if ((m = /^\/([0-7])$/.exec(tok))) { f.modrm = true; f.digit = +m[1]; }
     else if (/^(ib|iw|id|io|cb|cw|cd|cp)$/.test(tok)) f.imms.push(tok);
-    else if ((m = /^([0-9A-F]{2})\+(r[bwdo]?|cc)$/.exec(tok))) {
+    else if ((m = /^([0-9A-F]{2})\+i$/.exec(tok)) && f.opcode >= 0) {
+      // D9 C0+i: a ModRM byte with mod 11b, reg fixed and ST(i) in rm (SDM Vol.2 §3.1.1.1).
+      const b = parseInt(m[1], 16);
+      if (b < 0xc0) throw new Error(`instruction table: "${tok}" needs mod 11b in row: ${row}`);
+      f.modrm = true;
+      f.digit = (b >> 3) & 7;
+    } else if ((m = /^([0-9A-F]{2})\+(r[bwdo]?|cc)$/.exec(tok))) {
       f.opcode = parseInt(m[1], 16);
       if (m[2] === 'cc') f.plusCC = true; else f.plusR = true;
     } else if (/^[0-9A-F]{2}$/.test(tok)) {
@@ -243,13 +274,13 @@ export function parseForm(row: string, id: number): Form {
   const opText = sp < 0 ? '' : instruction.slice(sp + 1).trim();
   if (opText) f.operands = opText.split(',').map((t) => parseOperand(t, f.plusR, row));
   // With /r and no r/m operand, the general register goes in ModRM.rm (MOV r64, CR0–CR7).
-  if (f.modrm && !f.operands.some((o) => o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar)) {
+  if (f.modrm && !f.operands.some((o) => o.loc === Loc.Rm || o.loc === Loc.Mem || o.loc === Loc.MemFar || o.loc === Loc.XmmRm)) {
     const gpr = f.operands.find((o) => o.loc === Loc.Reg);
     const other = f.operands.some((o) => o.loc === Loc.Cr || o.loc === Loc.Dr || o.loc === Loc.Sreg);
     if (gpr && (other || f.modrmLiteral < 0 && f.digit >= 0)) gpr.loc = Loc.RmReg;
   }
   if (f.operands.some((o) => o.loc === Loc.Mem || o.loc === Loc.MemFar)) f.rmKind = 1;
-  else if (f.operands.some((o) => o.loc === Loc.RmReg) || f.modrmLiteral >= 0) f.rmKind = 2;
+  else if (f.operands.some((o) => o.loc === Loc.RmReg || o.loc === Loc.St) || f.modrmLiteral >= 0) f.rmKind = 2;
   if (f.operands.some((o) => o.loc === Loc.Moffs)) f.imms.push('moffs');
 
   // Operand size, when the encoding column did not give it: from the sized operands.
@@ -286,6 +317,7 @@ export function parseForm(row: string, id: number): Form {
       case 'r': f.flagsRead = flags(); break;
       case 'gas': f.gas = val; break;
       case 'cpuid': f.cpuid = val; break;
+      case 'wait': f.wait = val; break;
       default: throw new Error(`instruction table: unknown attribute "${a}" in row: ${row}`);
     }
   }

@@ -12,7 +12,7 @@ import { miscForms } from '../../emulator/isa/forms/misc';
 import { systemForms } from '../../emulator/isa/forms/system';
 import { x87Forms } from '../../emulator/isa/forms/x87';
 import { sseForms } from '../../emulator/isa/forms/sse';
-import { isAliasRow } from '../../assembler/mnemonics';
+import { isAliasRow, isEnvForm, x87Suffixes } from '../../assembler/mnemonics';
 import { validInMode } from '../../assembler/select';
 
 export type Mode = 16 | 32 | 64;
@@ -33,6 +33,7 @@ const MEMS: Record<Mode, string[]> = {
   32: ['(%ebx)', '8(%esi)', '0x1234(%ebp,%ecx,4)', '-4(%esp)', '0x1000', '(%ebp)', '%fs:(%eax,%eax,2)', '(,%edx,8)', '0x80(%eax)'],
   64: ['(%rax)', '(%r12)', '-8(%rbp,%r9,8)', '0x10(%rip)', '(%r13)', '0x1000', '%gs:0x28', '(%rsp)', '0x12345(%rdx,%r15)', '(%eax)'],
 };
+const XMMS: Record<Mode, string[]> = { 16: ['%xmm0', '%xmm3', '%xmm7'], 32: ['%xmm1', '%xmm5', '%xmm6'], 64: ['%xmm0', '%xmm9', '%xmm15', '%xmm4'] };
 const IMM: Record<number, string[]> = { 8: ['$0x12', '$-5', '$0x7f'], 16: ['$0x1234', '$-2', '$300'], 32: ['$0x12345678', '$-2', '$300'], 64: ['$0x12345678', '$-2'] };
 
 function immSize(f: Form, k: number): number {
@@ -60,6 +61,10 @@ function operandText(f: Form, o: Operand, mode: Mode, v: number, immK: number): 
     case Loc.FixedSreg: return '%' + o.text.toLowerCase();
     case Loc.Sreg: return pick(['%es', '%ss', '%ds', '%fs', '%gs']);
     case Loc.Moffs: return pick(['0x1000', '0x12']);
+    case Loc.St: return pick(['%st(1)', '%st(0)', '%st(7)', '%st(3)', '%st']);
+    case Loc.St0: return '%st';
+    case Loc.Xmm: return pick(XMMS[mode]);
+    case Loc.XmmRm: return v % 2 === 0 ? pick(XMMS[mode]) : pick(MEMS[mode]);
     default: return null;
   }
 }
@@ -86,12 +91,18 @@ export function linesFor(f: Form, mode: Mode, variants = 6): string[] {
     const indirect = (f.mnemonic === 'jmp' || f.mnemonic === 'call') && f.operands.some((o) => o.loc === Loc.Rm || o.loc === Loc.MemFar);
     let ops = (f.mnemonic === 'enter' || f.mnemonic === 'bound' ? texts : [...texts].reverse()).filter((t) => t !== '');
     if (indirect) ops = ops.map((t) => '*' + t);
-    const regSized = f.operands.some((o, k) => (o.loc === Loc.Reg || o.loc === Loc.OpReg || o.loc === Loc.Vvvv || o.loc === Loc.RmReg ||
+    const regSized = f.operands.some((o, k) => (o.loc === Loc.Xmm || o.loc === Loc.XmmRm || o.loc === Loc.Reg || o.loc === Loc.OpReg || o.loc === Loc.Vvvv || o.loc === Loc.RmReg ||
       o.loc === Loc.Rm && texts[k].startsWith('%') || o.loc === Loc.FixedReg && !(o.size === 8 && o.fixed === 1) && !texts[k].startsWith('(')));
     let mnem = f.plusCC ? f.mnemonic.slice(0, -2) + ['o', 'ne', 'b', 'ae', 'e', 'be', 'a', 's', 'l', 'g'][(v * 3 + f.id) % 10] : f.gas ?? f.mnemonic;
     if (!f.gas && f.opSize >= 8 && !regSized && !STRING.test(mnem) && !(f.plusCC && mnem.startsWith('set'))) mnem += SUFFIX[f.opSize];
     if (f.mnemonic === 'shl' && v === 2) mnem = 'sal' + mnem.slice(3);
-    out.add(ops.length ? `${mnem} ${ops.join(',')}` : mnem);
+    // x87 memory formats take GAS's suffixes (flds, fildll or fildq); the waiting forms and the image sizes
+    // of FNSTENV & co. are further names for the same row (fstenv, fnstenvs, fstenvl).
+    const x87 = x87Suffixes(f);
+    const names = [x87.length ? mnem + x87[v % x87.length] : mnem];
+    if (f.wait) names.push(f.wait);
+    if (isEnvForm(f)) for (const n of [f.mnemonic, f.wait]) if (n) names.push(n + 's', n + 'l');
+    for (const n of names) out.add(ops.length ? `${n} ${ops.join(',')}` : n);
   }
   return [...out];
 }

@@ -82,3 +82,15 @@ export function runBoth(cases: HostCase[]): { host: Outcome; emu: Outcome }[] {
   const host = runOnHost(cases);
   return cases.map((c, k) => ({ host: hostOutcome(host[k]), emu: runEmulated(c) }));
 }
+
+/**
+ * `data` (the DATA window) with the FCS and FDS selectors of a 32-bit protected-mode FNSAVE image at
+ * DATA offset `save` cleared (SDM Vol.1 Figure 8-9: bytes 16-17 and 24-25): they are the harness's and
+ * the flat machine's code and data selectors, which differ by design.
+ */
+export function maskSaveSelectors(data: Uint8Array, save: number): Uint8Array {
+  const d = Uint8Array.from(data);
+  d.fill(0, save + 16, save + 18);
+  d.fill(0, save + 24, save + 26);
+  return d;
+}

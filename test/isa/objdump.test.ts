@@ -117,7 +117,7 @@ function casesFor(mode: Mode): Case[] {
   const regMax = mode === 64 ? 16 : 8;
   for (const f of FORMS) {
     if (!validIn(f, mode)) continue;
-    const hasRm = f.operands.some((o) => o.loc === Loc.Rm);
+    const hasRm = f.operands.some((o) => o.loc === Loc.Rm || o.loc === Loc.XmmRm);
     const memOnly = f.rmKind === 1;
     const hasVvvv = f.operands.some((o) => o.loc === Loc.Vvvv);
     const byteForm = f.operands.some((o) => o.size === 8 && (o.loc === Loc.Reg || o.loc === Loc.Rm || o.loc === Loc.OpReg));

@@ -1,38 +1,15 @@
 // exec/fpu.ts: handlers of the x87 rows in forms/x87.ts — initialisation, control and status words, stack
-// pointer moves, the constant loads, EMMS — and the WAIT check. The environment and state images
-// (FNSTENV, FLDENV, FNSAVE, FRSTOR) are in fpuEnv.ts; FXSAVE and MXCSR in fxsave.ts.
+// pointer moves, FLD1/FLDZ, EMMS — and the x87 handler table, which also takes the data transfers
+// (fpuData.ts) and the arithmetic (fpuArithOps.ts). The environment and state images (FNSTENV, FLDENV,
+// FNSAVE, FRSTOR) are in fpuEnv.ts; FXSAVE and MXCSR in fxsave.ts.
 import { readRm, writeRm } from '../access';
 import type { Handler, Insn } from '../insn';
-import { Cpu, Reg, Seg } from '../state';
-import { FSW_B, FSW_C1, FSW_ES, FSW_EXCEPTIONS, FSW_IE, FSW_SF } from '../fpuState';
+import { Cpu, Reg } from '../state';
+import { FSW_B, FSW_C1, FSW_ES, FSW_EXCEPTIONS, FSW_SF } from '../fpuState';
+import { push, recordInstruction } from './fpuStack';
+import { handlers as dataHandlers } from './fpuData';
+import { handlers as arithHandlers } from './fpuArithOps';
 import { simdAvailable, x87Available, x87Wait } from './fpuImage';
-
-/**
- * A non-control instruction records its address and opcode (SDM Vol.1 §8.1.8, §8.1.9): FIP is the
- * instruction's offset and FCS its code segment; FOP is the low three bits of the first opcode byte and the
- * ModR/M byte (11 bits).
- */
-export function recordInstruction(cpu: Cpu, i: Insn, opcodeLow3: number): void {
-  const f = cpu.fpu;
-  const s = (i.nextLo >>> 0) - i.len;
-  f.fipLo = s | 0;
-  f.fipHi = s < 0 ? (i.nextHi - 1) | 0 : i.nextHi;
-  f.fcs = cpu.segSel[Seg.CS];
-  f.fop = ((opcodeLow3 & 7) << 8) | modrmByte(i);
-}
-
-/** The instruction's ModR/M byte, rebuilt from its decoded fields (REX extensions dropped). */
-function modrmByte(i: Insn): number {
-  return (i.mod << 6) | ((i.reg & 7) << 3) | (i.rm & 7);
-}
-
-/** Records the memory operand of a non-control instruction: its offset (FDP) and segment (FDS). */
-export function recordOperand(cpu: Cpu, i: Insn, offsetLo: number, offsetHi: number): void {
-  const f = cpu.fpu;
-  f.fdpLo = offsetLo;
-  f.fdpHi = offsetHi;
-  f.fds = cpu.segSel[i.seg];
-}
 
 /** FNINIT (SDM Vol.2A FINIT/FNINIT): no #MF check, it is the non-waiting form. */
 function fninit(cpu: Cpu): void {
@@ -98,39 +75,18 @@ function fdecstp(cpu: Cpu, i: Insn): void {
   recordInstruction(cpu, i, 1);
 }
 
-/**
- * Pushes an 80-bit value given as sign+exponent and the mantissa halves (SDM Vol.2A FLD, FLD1/FLDZ).
- * The destination register not being empty is stack overflow (SDM Vol.1 §8.5.1.1): IE, SF and C1 set;
- * masked, the QNaN floating-point indefinite is pushed; unmasked, nothing changes but ES and B.
- */
-function push(cpu: Cpu, sexp: number, mantLo: number, mantHi: number): void {
-  const f = cpu.fpu;
-  const top = (f.top - 1) & 7;
-  if ((f.valid & (1 << top)) !== 0) {
-    f.fsw |= FSW_IE | FSW_SF | FSW_C1;
-    if ((f.fcw & FSW_IE) === 0) { f.updateSummary(); return; }
-    sexp = 0xffff; mantLo = 0; mantHi = 0xc0000000 | 0;
-  } else {
-    f.fsw &= ~FSW_C1;
-  }
-  const b = f.st, o = top * 10;
-  b[o] = mantLo; b[o + 1] = mantLo >>> 8; b[o + 2] = mantLo >>> 16; b[o + 3] = mantLo >>> 24;
-  b[o + 4] = mantHi; b[o + 5] = mantHi >>> 8; b[o + 6] = mantHi >>> 16; b[o + 7] = mantHi >>> 24;
-  b[o + 8] = sexp; b[o + 9] = sexp >>> 8;
-  f.valid |= 1 << top;
-  f.top = top;
-}
-
 /** FLD1: +1.0 is exponent 3FFFh, mantissa 8000000000000000h (SDM Vol.1 §4.2.2, Table 4-3). */
 function fld1(cpu: Cpu, i: Insn): void {
   x87Wait(cpu);
-  push(cpu, 0x3fff, 0, 0x80000000 | 0);
+  push(cpu.fpu, 0x3fff, 0x80000000 | 0, 0);
+  cpu.fpu.updateSummary();
   recordInstruction(cpu, i, 1);
 }
 
 function fldz(cpu: Cpu, i: Insn): void {
   x87Wait(cpu);
-  push(cpu, 0, 0, 0);
+  push(cpu.fpu, 0, 0, 0);
+  cpu.fpu.updateSummary();
   recordInstruction(cpu, i, 1);
 }
 
@@ -158,4 +114,6 @@ export const handlers: Record<string, Handler> = {
   fld1,
   fldz,
   emms,
+  ...dataHandlers,
+  ...arithHandlers,
 };

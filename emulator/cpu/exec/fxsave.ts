@@ -8,6 +8,7 @@ import type { Cpu } from '../state';
 import { MXCSR_MASK } from '../fpuState';
 import { image, imageView, loadImage, simdAvailable, storeImage } from './fpuImage';
 import { CR0_EM, CR0_TS, CR4_OSFXSR } from '../controlRegs';
+import { handlers as sseMoveHandlers } from './sseMove';
 
 /**
  * FXSAVE/FXRSTOR: #NM with CR0.TS or CR0.EM (SDM Vol.2A FXSAVE, Protected Mode Exceptions — unlike other
@@ -123,4 +124,5 @@ export const handlers: Record<string, Handler> = {
   fxrstor64_m: fxrstor(true),
   ldmxcsr_m32: ldmxcsr,
   stmxcsr_m32: stmxcsr,
+  ...sseMoveHandlers, // the SSE data moves (sseMove.ts), registered with the rest of the SSE state instructions
 };
