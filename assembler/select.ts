@@ -129,6 +129,9 @@ function matchOperand(o: Operand, a: AttOperand | null, f: Form, immK: number, c
       if (gpr && a.t === 'reg') {
         // MOVSXD takes its register source as a doubleword whatever the destination (GAS i386-opc.tbl).
         if (f.mnemonic === 'movsxd') return gpr.size === 32;
+        // LAR/LSL read a selector: GAS also takes a word register for their r32/m16 and r64/m16 sources
+        // (`lar %cx,%eax` is 0F 02 C1, no operand-size prefix), and only the destination's size otherwise.
+        if ((f.mnemonic === 'lar' || f.mnemonic === 'lsl') && gpr.size === 16 && o.size === 16) return !a.indirect;
         return gpr.size === o.regSize && !a.indirect === !isIndirectForm(f);
       }
       return a.t === 'mem' && !a.indirect === !isIndirectForm(f);
