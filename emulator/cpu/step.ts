@@ -5,7 +5,7 @@ import { decode, BAD, TOO_LONG, CodeBytes } from './decode';
 import { CodeCache, Block } from './codeCache';
 import { CpuFault, Vector, isCpuFault, pendingFault, raise } from './fault';
 import { Insn, Handler, SPECIALISE } from './insn';
-import { blockFault, translate, TRANSLATE_AFTER } from './translate';
+import { BlockFn, blockFault, translate, TRANSLATE_AFTER } from './translate';
 import { deliverException, deliverInterrupt } from './interrupts';
 import { updateMode } from './modes';
 import { checkModeSwitch, emitException } from './events';
@@ -313,47 +313,80 @@ export class Executor {
       }
       const insns = block.insns;
       let fn = block.fn;
-      if (fn === null && ++block.runs > TRANSLATE_AFTER) fn = block.fn = translate(block);
+      if (fn === null && ++block.runs > TRANSLATE_AFTER) fn = block.fn = translate(block, cpu);
       let k = 0;
-      this.running = block;
       if (fn !== null && insns.length <= remaining) {
+        const before = cpu.icount;
         try {
-          k = fn(cpu);
+          this.chain(block, remaining);
         } catch (e) {
           if (!isCpuFault(e)) throw e;
+          // The block that faulted is the one running; those before it have been counted.
           const pos = blockFault.pos;
-          const r = this.blockFaulted(block, pos, e);
-          remaining -= pos + 1;
+          remaining -= cpu.icount - before + pos + 1;
+          const r = this.blockFaulted(this.running ?? block, pos, e);
           if (r !== StopReason.None) return r;
           continue;
         }
-      } else {
-        // Interpreted; a block longer than the remaining budget always is, so it stops exactly there.
-        const n = insns.length <= remaining ? insns.length : remaining;
-        try {
-          for (; k < n; k++) {
-            const i = insns[k];
-            cpu.ripLo = i.nextLo;
-            cpu.ripHi = i.nextHi;
-            i.fn(cpu, i);
-            // Attention, or a Jcc inside the block (build) that was taken, leaves it.
-            if (cpu.attention !== 0 || cpu.ripLo !== i.nextLo || cpu.ripHi !== i.nextHi) { k++; break; }
-          }
-        } catch (e) {
-          if (!isCpuFault(e)) throw e;
-          const r = this.blockFaulted(block, k, e);
-          // The delivery counts against the budget (not as an instruction), so a fault that faults
-          // again at its handler still ends the run at the limit.
-          remaining -= k + 1;
-          if (r !== StopReason.None) return r;
-          continue;
+        remaining -= cpu.icount - before;
+        continue;
+      }
+      this.running = block;
+      // Interpreted; a block longer than the remaining budget always is, so it stops exactly there.
+      const n = insns.length <= remaining ? insns.length : remaining;
+      try {
+        for (; k < n; k++) {
+          const i = insns[k];
+          cpu.ripLo = i.nextLo;
+          cpu.ripHi = i.nextHi;
+          i.fn(cpu, i);
+          // Attention, or a Jcc inside the block (build) that was taken, leaves it.
+          if (cpu.attention !== 0 || cpu.ripLo !== i.nextLo || cpu.ripHi !== i.nextHi) { k++; break; }
         }
+      } catch (e) {
+        if (!isCpuFault(e)) throw e;
+        const r = this.blockFaulted(block, k, e);
+        // The delivery counts against the budget (not as an instruction), so a fault that faults
+        // again at its handler still ends the run at the limit.
+        remaining -= k + 1;
+        if (r !== StopReason.None) return r;
+        continue;
       }
       if (cpu.attention !== 0 && k > 0) this.retiredWithAttention(block, k);
       cpu.icount += k;
       this.running = null;
       remaining -= k;
     }
+  }
+
+  /**
+   * The hot path of run: translated blocks back to back, from `first` (checked by the caller: translated,
+   * no breakpoint stop, within the budget), while nothing needs attention and the next block is in the
+   * jump cache, translated, without a breakpoint and within what is left of `budget`; anything else
+   * goes back to run. Counts what retires into cpu.icount. A fault propagates with this.running set to
+   * the block it came from.
+   */
+  private chain(first: Block, budget: number): void {
+    const cpu = this.cpu, cache = this.cache;
+    let b = first;
+    let left = budget;
+    for (;;) {
+      this.running = b;
+      const k = (b.fn as BlockFn)(cpu);
+      if (cpu.attention !== 0) {
+        this.retiredWithAttention(b, k);
+        cpu.icount += k;
+        break;
+      }
+      cpu.icount += k;
+      left -= k;
+      // Attention is clear, so CS, the mode and paging are those the jump cache was filled for (their
+      // changes set ATTN_MODE, whose service flushes it); find still checks CS base and code size.
+      const next = cache.find(cpu.ripLo, cpu.ripHi, cpu.long64 ? 0 : cpu.segBaseLo[Seg.CS], cpu.codeSize);
+      if (next === null || next.fn === null || next.breakpoint || next.insns.length > left) break;
+      b = next;
+    }
+    this.running = null;
   }
 
   /** The block left early or ended with cpu.attention set after k instructions: note what the service needs. */
@@ -385,6 +418,10 @@ export class Executor {
    */
   private atBreakpoint(block: Block): StopReason | null {
     const cpu = this.cpu;
+    // A REP string instruction that yielded part-way (exec/string.ts) resumes here: it has started already,
+    // and instruction breakpoints are recognised before an instruction starts (SDM Vol.3B §17.2.4), so
+    // neither the debugger's nor the guest's breakpoint on it is met again.
+    if (cpu.repResume) return null;
     const linLo = block.codeSize === CodeSize.Bits64 ? block.ripLo : (block.csBase + block.ripLo) | 0;
     const linHi = block.codeSize === CodeSize.Bits64 ? block.ripHi : 0;
     if (this.breakpoints.size !== 0 && this.breakpoints.has(`${linHi}:${linLo}`)) {

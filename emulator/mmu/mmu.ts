@@ -16,7 +16,8 @@ export { Access };
 
 const TLB_BITS = 12;
 const TLB_SIZE = 1 << TLB_BITS;
-const TLB_MASK = TLB_SIZE - 1;
+/** Entry index of a linear address: (lo >>> 12) & TLB_MASK (translated blocks inline the fast path, cpu/inlineAccess.ts). */
+export const TLB_MASK = TLB_SIZE - 1;
 /** A tag that no page-aligned address equals: marks an empty entry. */
 const EMPTY = 1;
 /** Control-register bits whose change invalidates every translation, global ones too (SDM Vol.3A §4.10.4.1). */
@@ -25,10 +26,12 @@ const CR4_PAGING = CR4_PSE | CR4_PAE | CR4_PGE | CR4_LA57 | CR4_PCIDE | CR4_SMEP
 const EFER_PAGING = EFER_NXE | EFER_LMA;
 
 export class Mmu {
-  private readonly tagLo = new Int32Array(TLB_SIZE).fill(EMPTY);
-  private readonly tagHi = new Int32Array(TLB_SIZE);
-  private readonly rd = new Int32Array(TLB_SIZE).fill(-1);
-  private readonly wr = new Int32Array(TLB_SIZE).fill(-1);
+  // The tags and data-access entries are read (never written) by translated blocks' inline fast paths
+  // (cpu/inlineAccess.ts), which test them exactly as read8…write64 below do.
+  readonly tagLo = new Int32Array(TLB_SIZE).fill(EMPTY);
+  readonly tagHi = new Int32Array(TLB_SIZE);
+  readonly rd = new Int32Array(TLB_SIZE).fill(-1);
+  readonly wr = new Int32Array(TLB_SIZE).fill(-1);
   /** Physical address of the page for instruction fetches (execute permission checked), or -1. */
   private readonly ex = new Float64Array(TLB_SIZE).fill(-1);
   /** Per entry: log2 of the page size it was filled from (INVLPG of a large page drops all its entries). */
@@ -37,8 +40,8 @@ export class Mmu {
   private readonly glob = new Uint8Array(TLB_SIZE);
   /** Entries filled from pages larger than 4 KiB since the last full flush (INVLPG scans only if any). */
   private largeEntries = 0;
-  private readonly pool: Uint8Array;
-  private readonly view: DataView;
+  readonly pool: Uint8Array;
+  readonly view: DataView;
   /** Bits 63:32 of the last read64 result. */
   hiResult = 0;
   /** Physical address bit 20 is forced to 0 while the A20 gate is disabled (paging off only). */

@@ -223,3 +223,37 @@ after: hlt
   assert.equal(g.m.cpu.lo[Reg.RDI], 0x20000 + 51);
   assert.equal(run(g), StopReason.Halt);
 });
+
+// A REP STOSB of 3·MAX_ITER bytes runs in chunks (exec/string.ts yields between them); the instruction has
+// started once, so a DR0 instruction breakpoint on it is recognised once (SDM Vol.3B §17.2.4: instruction
+// breakpoints are checked before the instruction starts), and so is the debugger's breakpoint.
+const REP_LONG = `
+  lea data+0x1000(%rip), %rdi
+  mov $${3 * 0x4000}, %ecx
+  xor %eax, %eax
+rep: rep stosb
+after: hlt
+`;
+
+test('§17.2.4: a DR0 instruction breakpoint on a long REP STOSB is met once, not at each chunk', () => {
+  const g = guest(`${setDr(0, 'rep', dr7({ n: 0, rw: 0, len: LEN1 }))}${REP_LONG}`);
+  const t = next(g);
+  assert.equal(t.rip, g.sym('rep'), 'the fault-class #DB before the REP starts');
+  assert.equal(t.dr6 & 0xf, 1, 'B0');
+  // Deliver nothing: let the REP run with RF set, as a handler's IRET would leave it (§17.3.1.1).
+  g.m.cpu.flags |= 1 << 16;
+  g.m.exec.stopOnException = true;
+  assert.equal(run(g), StopReason.Halt, `stopped by ${g.m.lastStop.reason} ${g.m.lastStop.detail}`);
+  assert.equal(rip(g), g.sym('after') + 1);
+  assert.equal(g.m.cpu.lo[Reg.RCX], 0);
+});
+
+test('the debugger\'s breakpoint on a long REP STOSB stops once, before it starts', () => {
+  const g = guest(REP_LONG);
+  g.m.exec.addBreakpoint(g.sym('rep'), 0);
+  assert.equal(run(g), StopReason.Breakpoint);
+  assert.equal(rip(g), g.sym('rep'));
+  assert.equal(g.m.cpu.lo[Reg.RCX], 3 * 0x4000);
+  assert.equal(run(g), StopReason.Halt, `stopped again by ${g.m.lastStop.reason} with RCX ${g.m.cpu.lo[Reg.RCX]}`);
+  assert.equal(g.m.cpu.lo[Reg.RCX], 0);
+});

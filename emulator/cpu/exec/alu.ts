@@ -3,6 +3,7 @@
 import { Access, getReg8, linear, readLinear, setRegSized, writeLinear } from '../access';
 import { cf, setLazy } from '../flags';
 import { Handler, Insn, RIP_FREE, SPECIALISE } from '../insn';
+import { INLINE_BODY } from '../inlineBody';
 import { LazyOp } from '../lazyOp';
 import { Cpu } from '../state';
 import { FLAG_CF } from '../../isa/form';
@@ -327,6 +328,7 @@ cpu.lo[D] = r; cpu.hi[D] = 0;`;
 function specialiseAlu(name: string, op: AluOp, size: 32 | 64, shape: Shape): void {
   const generic = handlers[name];
   const reg = compile(`${name}_reg`, aluSource(op, size, shape, false));
+  INLINE_BODY.set(reg, aluSource(op, size, shape, false));
   if (shape === Shape.AccImm) {
     SPECIALISE.set(generic, () => reg);
   } else {
@@ -350,11 +352,13 @@ for (const [name, inc] of [['inc', true], ['dec', false]] as const) {
   for (const size of [32, 64] as const) {
     const generic = handlers[`${name}_rm${size}`];
     const reg = compile(`${name}_r${size}_reg`, incDecSource(inc, size));
+    INLINE_BODY.set(reg, incDecSource(inc, size));
     SPECIALISE.set(generic, (i) => (i.mod === 3 ? reg : generic));
     RIP_FREE.add(generic);
   }
   const r32 = handlers[`${name}_r32`];
   const reg32 = compile(`${name}_r32_opcode`, incDecSource(inc, 32));
+  INLINE_BODY.set(reg32, incDecSource(inc, 32));
   SPECIALISE.set(r32, () => reg32);
   RIP_FREE.add(r32);
 }
