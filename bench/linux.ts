@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   }
   const r = bootKernel(bytes, {
     ...(load ? { load: Number(load) } : {}), ...(cpu ? { cpu } : {}), ...(max ? { maxInstructions: Number(max) } : {}), beyond,
-    ...(initrd ? { initrd } : {}), until: (c) => c.includes('end Kernel panic') || c.includes('reboot: Power down'),
+    ...(initrd ? { initrd } : {}), until: (c) => c.includes('end Kernel panic') || /reboot: (Power down|System halted)/.test(c),
   });
   const used = process.cpuUsage(cpu0);
   const cpuS = (used.user + used.system) / 1e6;
@@ -51,12 +51,15 @@ async function main(): Promise<void> {
     console.log(`trampoline: did not reach the kernel entry: stopped by ${r.stop} after ${n} instructions ${r.stopDetail} (${(r.ms / 1000).toFixed(1)} s, ${(n / r.ms / 1e3).toFixed(1)} MIPS; CPU ${cpuS.toFixed(1)} s, ${(n / cpuS / 1e6).toFixed(1)} MIPS per CPU second)`);
     return;
   }
-  const s = r.ms / 1000;
-  console.log(`trampoline: kernel entry 0x${r.loaded.kernelEntry.toString(16)} after ${r.entryInstructions} instructions, ${s.toFixed(1)} s, ${(r.entryInstructions / s / 1e6).toFixed(1)} MIPS ` +
-    `(CPU ${cpuS.toFixed(1)} s, ${(r.entryInstructions / cpuS / 1e6).toFixed(1)} MIPS per CPU second), CR4.LA57=${r.la57 ? 1 : 0}`);
+  const s = r.entryMs / 1000;
+  // The process's CPU time covers the whole run: per CPU second only when the run ends at the entry.
+  const perCpu = beyond ? '' : ` (CPU ${cpuS.toFixed(1)} s, ${(r.entryInstructions / cpuS / 1e6).toFixed(1)} MIPS per CPU second)`;
+  console.log(`trampoline: kernel entry 0x${r.loaded.kernelEntry.toString(16)} after ${r.entryInstructions} instructions, ${s.toFixed(1)} s, ${(r.entryInstructions / s / 1e6).toFixed(1)} MIPS` +
+    `${perCpu}, CR4.LA57=${r.la57 ? 1 : 0}`);
   if (beyond) {
     const m = r.machine;
-    console.log(`kernel proper: ${m.cpu.icount - r.entryInstructions} more instructions, stopped by ${r.stop} ${r.stopDetail} at rip 0x${(m.cpu.ripHi >>> 0).toString(16)}:${(m.cpu.ripLo >>> 0).toString(16)}; ${r.exceptions.length} exceptions (last: ${JSON.stringify(r.exceptions.slice(-3))})`);
+    const more = m.cpu.icount - r.entryInstructions, ms = r.ms - r.entryMs;
+    console.log(`kernel proper: ${more} more instructions in ${(ms / 1000).toFixed(1)} s (${(more / ms / 1e3).toFixed(1)} MIPS), stopped by ${r.stop} ${r.stopDetail} at rip 0x${(m.cpu.ripHi >>> 0).toString(16)}:${(m.cpu.ripLo >>> 0).toString(16)}; ${r.exceptions.length} exceptions (last: ${JSON.stringify(r.exceptions.slice(-3))})`);
     console.log(`console:\n${r.console}`);
   }
   if (args.includes('--no-qemu')) return;

@@ -54,8 +54,9 @@ export interface BootResult {
   la57: boolean;
   stop: StopReason;
   stopDetail: string;
-  /** Wall time of the run (ms). */
+  /** Wall time of the run (ms), and up to the kernel's entry. */
   ms: number;
+  entryMs: number;
 }
 
 const SLICE = 50_000_000;
@@ -98,6 +99,7 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
   m.exec.addBreakpoint(entryLo, entryHi);
   const max = o.maxInstructions ?? 8_000_000_000;
   const t0 = performance.now();
+  let entryMs = 0;
   let reachedEntry = false, entryInstructions = 0, entryConsole = '', entryRip = 0, entryRsi = 0, entryCr0 = 0, entryCr3 = 0, entryCr4 = 0, entryEfer = 0;
   let entryMode: CpuMode | null = null;
   let stop = StopReason.None;
@@ -114,6 +116,7 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
     if (cpuMode(m.cpu) !== 'long64') continue;
     reachedEntry = true;
     entryInstructions = m.cpu.icount;
+    entryMs = performance.now() - t0;
     entryConsole = console;
     entryRip = (m.cpu.ripHi >>> 0) * 2 ** 32 + (m.cpu.ripLo >>> 0);
     entryRsi = (m.cpu.hi[Reg.RSI] >>> 0) * 2 ** 32 + (m.cpu.lo[Reg.RSI] >>> 0);
@@ -131,6 +134,6 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
   }
   return {
     loaded: r, machine: m, console, switches, exceptions, reachedEntry, entryInstructions, entryConsole, entryRip, entryRsi, entryCr0, entryCr3, entryCr4, entryEfer, entryMode,
-    la57: (entryCr4 & CR4_LA57) !== 0, stop, stopDetail: m.lastStop.detail, ms: performance.now() - t0,
+    la57: (entryCr4 & CR4_LA57) !== 0, stop, stopDetail: m.lastStop.detail, ms: performance.now() - t0, entryMs,
   };
 }
