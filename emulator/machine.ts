@@ -7,6 +7,7 @@
 // an IN or OUT in the middle of a block sees the exact count without the loop doing anything per
 // instruction. While the processor is halted with interrupts enabled, time jumps to the next device event.
 import { CpuFeatures } from './cpu/features';
+import { programMtrrsAsBios } from './cpu/mtrr';
 import { updateMode } from './cpu/modes';
 import { ATTN_IRQ, ATTN_MODE, Cpu, PortIo } from './cpu/state';
 import { Executor, Platform, StopReason } from './cpu/step';
@@ -171,11 +172,12 @@ export class Machine {
   /**
    * Leaves the devices as a PC BIOS does before booting a program (design.md): the 8259s at vectors 0x08
    * and 0x70 with the timer and cascade unmasked, PIT counter 0 at 18.2 Hz, A20 on, and the local APIC in
-   * virtual-wire mode (LINT0 ExtINT, LINT1 NMI).
+   * virtual-wire mode (LINT0 ExtINT, LINT1 NMI), and the MTRRs set up (cpu/mtrr.ts).
    */
   programAsBios(): void {
     this.devices?.programAsBios();
     this.apic?.programAsBios();
+    programMtrrsAsBios(this.cpu);
     this.cpu.attention |= ATTN_IRQ;
   }
 

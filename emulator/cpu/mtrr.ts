@@ -100,3 +100,32 @@ export function writeMtrr(cpu: Cpu, index: number, lo: number, hi: number): void
 export function isMtrr(index: number): boolean {
   return index === MSR_MTRRCAP || mtrrSlot(index) >= 0;
 }
+
+/** The variable range a PC firmware makes uncacheable: the MMIO hole from LOW_RAM_LIMIT (3 GiB) to 4 GiB. */
+const MMIO_HOLE = 0xc000_0000;
+
+/**
+ * The MTRRs as a PC firmware leaves them before it boots a program (firmware programs them at start-up,
+ * SDM Vol.3A §12.11.5 "the BIOS initializes the MTRRs"; §12.11.2): write-back by default, fixed ranges
+ * enabled with conventional memory (0–9FFFFh) write-back, the VGA window (A0000h–BFFFFh) uncacheable and
+ * the ROM area (C0000h–FFFFFh) write-protected, and one variable range making the MMIO hole below 4 GiB
+ * uncacheable. Operating systems read them to choose memory types (Linux enables PAT only when they are
+ * set). Nothing when CPUID does not advertise MTRRs.
+ */
+export function programMtrrsAsBios(cpu: Cpu): void {
+  if (!cpu.features.has('mtrr')) return;
+  const set = (index: number, lo: number, hi: number): void => {
+    const slot = mtrrSlot(index);
+    cpu.mtrr[slot] = lo;
+    cpu.mtrr[slot + 1] = hi;
+  };
+  const WB = 0x06060606, WP = 0x05050505;
+  set(0x250, WB, WB); // FIX64K_00000: 00000h–7FFFFh
+  set(0x258, WB, WB); // FIX16K_80000: 80000h–9FFFFh
+  set(0x259, 0, 0); // FIX16K_A0000: A0000h–BFFFFh, UC
+  for (let k = 0; k < 8; k++) set(0x268 + k, WP, WP); // FIX4K_C0000 … FIX4K_F8000
+  // PHYSBASE0/PHYSMASK0: 1 GiB at 3 GiB, UC; the mask covers bits MAXPHYADDR-1:30 (Figure 12-7), V set.
+  set(MSR_MTRR_PHYSBASE0, MMIO_HOLE | 0, 0);
+  set(MSR_MTRR_PHYSBASE0 + 1, (MMIO_HOLE | 0x800) | 0, (1 << (MAXPHYADDR - 32)) - 1);
+  set(MSR_MTRR_DEF_TYPE, 0xc06, 0); // E, FE, default type WB (Figure 12-6)
+}

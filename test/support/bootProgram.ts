@@ -10,6 +10,7 @@ import { assemble, elfImage, flatBinary, formatDiagnostic } from '../../assemble
 import type { SectionOut, SymbolOut } from '../../assembler/index';
 import { R_X86_64_NAMES } from '../../assembler/relocate';
 import { Machine } from '../../emulator/machine';
+import { programMtrrsAsBios } from '../../emulator/cpu/mtrr';
 import { ATTN_IRQ, Reg, Seg } from '../../emulator/cpu/state';
 import { ATTR_DB, CR0_PE } from '../../emulator/cpu/modes';
 import { VECTOR_NAMES } from '../../emulator/cpu/fault';
@@ -260,6 +261,8 @@ export function runBootElf(elf: Uint8Array, maxInstructions = 20_000_000): BootR
 
   const cpu = m.cpu;
   cpu.reset();
+  // The MTRRs as firmware leaves them, as QEMU's firmware does before its Multiboot loader (test/boot/mtrr.S).
+  programMtrrsAsBios(cpu);
   // As a PC BIOS and GRUB leave it: caches enabled (CD = NW = 0), ET set, protection on, paging off.
   cpu.cr0 = 0x10 | CR0_PE;
   for (let s = 0; s < 6; s++) {
