@@ -3,6 +3,7 @@
 // way. The emulator never imports the assembler: a GAS source is assembled by the `assemble` function its
 // caller hands in. Bad input ends in a BootError whose message names the option and the value.
 import { BIOS_PORT_BASE, BIOS_PORT_LAST, installBios } from '../bios/bios';
+import { programMtrrsAsBios } from '../cpu/mtrr';
 import { CpuFeatures } from '../cpu/features';
 import { Reg, Seg } from '../cpu/state';
 import { Machine } from '../machine';
@@ -170,6 +171,14 @@ function elfLines(image: ElfImage): ProgramLine[] {
 
 /** Builds the machine and leaves it at the program's first instruction. */
 export function bootProgram(o: BootOptions): Booted {
+  const booted = bootMachine(o);
+  // The loaders establish their CPU state from RESET, which clears the MTRRs (SDM Vol.3A §12.11.5); every
+  // boot state but reset comes after the firmware, which leaves them set up (cpu/mtrr.ts).
+  if (booted.boot !== 'reset') programMtrrsAsBios(booted.machine.cpu);
+  return booted;
+}
+
+function bootMachine(o: BootOptions): Booted {
   const kind = detectKind(o.bytes, o.file);
   const boot = o.boot ?? (kind === 'gas' ? (o.load !== null && o.load >= 0x100000 ? 'long' : 'real') : defaultBoot(o.bytes, o.file));
   const linux = boot === 'linux' || boot === 'linux32';

@@ -10,6 +10,7 @@ import { StopReason } from '../../emulator/cpu/step';
 import { Reg } from '../../emulator/cpu/state';
 import { linuxMemoryNeeded, LinuxLoaded, loadLinux } from '../../emulator/loaders/linux';
 import { Machine } from '../../emulator/machine';
+import { programMtrrsAsBios } from '../../emulator/cpu/mtrr';
 
 export const CMDLINE = 'earlyprintk=ttyS0,115200 console=ttyS0 nokaslr';
 
@@ -74,6 +75,8 @@ export function bootKernel(kernel: Uint8Array, o: BootOptions = {}): BootResult 
   m.devices?.bus.register(BIOS_PORT_BASE, BIOS_PORT_LAST, bios.services, { wide: true });
   const r = loadLinux(m, kernel, { cmdline: o.cmdline ?? CMDLINE, entry: o.entry ?? 'linux', ...(o.load !== undefined ? { load: o.load } : {}), ...(o.initrd ? { initrd: o.initrd } : {}) });
   if (!r.ok) throw new Error(r.message);
+  // After the loader's RESET, the MTRRs as firmware leaves them (as emulator/loaders/boot.ts does).
+  programMtrrsAsBios(m.cpu);
 
   const switches: BootResult['switches'] = [];
   const exceptions: BootResult['exceptions'] = [];
