@@ -19,8 +19,8 @@ let mulHi = 0;
 export function umul32(a: number, b: number): number {
   const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
   const ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh; // each < 2^32, exact
-  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-  mulHi = (hh + (lh >>> 16) + (hl >>> 16) + Math.floor(mid / 65536)) | 0;
+  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff); // < 3·2^16: an int
+  mulHi = (hh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
   return ((mid << 16) | (ll & 0xffff)) | 0;
 }
 
@@ -35,6 +35,11 @@ const P = new Int32Array(4);
 /** 64×64 → 128 product into P; signed when `signed` (two's complement correction of the high half). */
 function mul64(aLo: number, aHi: number, bLo: number, bHi: number, signed: boolean): void {
   const w0 = umul32(aLo, bLo); const h0 = mulHi;
+  if ((aHi | bHi) === 0) {
+    // Both factors below 2^32 (as they are, signed or not): the product is the one 32×32 product.
+    P[0] = w0; P[1] = h0; P[2] = 0; P[3] = 0;
+    return;
+  }
   const l1 = umul32(aLo, bHi); const h1 = mulHi;
   const l2 = umul32(aHi, bLo); const h2 = mulHi;
   const l3 = umul32(aHi, bHi); const h3 = mulHi;
