@@ -95,6 +95,8 @@ export class Machine {
       // design.md has no reboot: without firmware to run again, a reset request ends the run (exit status 4,
       // as a shutdown).
       onReset: () => exec.requestStop('the guest requested a reset (port 0x92 bit 0 or the 8042 reset pulse)', StopReason.Reset),
+      // ACPI soft-off ends the run as a shutdown does (exit status 4).
+      onPowerOff: () => exec.requestStop('ACPI power off (S5)', StopReason.Reset),
       onA20: (on) => {
         mem.a20Mask = on ? -1 : A20_OFF;
         mem.flush();

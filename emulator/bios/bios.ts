@@ -13,6 +13,7 @@ import { PIT_HZ, ticksAt, VIRTUAL_HZ } from '../devices/time';
 import {
   BIOS_PORT_BASE, BIOS_PORT_LAST, buildRom, CONFIG_TABLE_OFFSET, HALT_OFFSET, handlerOffset, ROM_BASE, ROM_SEGMENT,
 } from './rom';
+import { buildAcpiTables } from './acpi';
 
 export { BIOS_PORT_BASE, BIOS_PORT_LAST };
 
@@ -566,7 +567,7 @@ export interface InstalledBios {
 
 /**
  * Installs the BIOS: the ROM at F0000h–FFFFFh, the IVT (every vector to the ROM: services, IRQ handlers,
- * a default IRET), the BDA at 400h and the EBDA at 9FC00h as a PC BIOS leaves them.
+ * a default IRET), the BDA at 400h and the EBDA at 9FC00h as a PC BIOS leaves them, with the ACPI tables in the EBDA.
  */
 export function installBios(phys: PhysicalMemory, cpu: Cpu, opts: BiosOptions): InstalledBios {
   phys.writeBytes(ROM_BASE, buildRom());
@@ -595,6 +596,8 @@ export function installBios(phys: PhysicalMemory, cpu: Cpu, opts: BiosOptions): 
   v.setUint16(0x485, 16, true); // character height
   phys.writeBytes(0, mem);
   const ebda = new Uint8Array(0x400);
+  // The ACPI tables (acpi.ts) live in the EBDA, which the E820 map reserves: the RSDP in its first KiB.
+  ebda.set(buildAcpiTables(EBDA_SEGMENT * 16));
   ebda[0] = 1; // size in KiB
   phys.writeBytes(EBDA_SEGMENT * 16, ebda);
   cpu.mem.flush();

@@ -1,7 +1,8 @@
 // pcDevices.ts: the legacy PC devices wired together on one I/O bus, as the machine plugs them in:
-// PIT counter 0 → IRQ 0, COM1 → IRQ 4 and the RTC → IRQ 8 on the 8259 pair, port 0x61 with the PIT, A20 from port 0x92
+// PIT counter 0 → IRQ 0, COM1 → IRQ 4 and the RTC → IRQ 8 on the 8259 pair, the ACPI PM registers, port 0x61 with the PIT, A20 from port 0x92
 // and the 8042, the CMOS sized from the RAM. `programAsBios()` leaves them as a PC BIOS does before
 // booting (design.md, "Devices every boot program can rely on").
+import { AcpiPm, PM1A_CNT_BLK, PM1A_EVT_BLK, PM_TMR_BLK } from './acpiPm';
 import { PciConfig, PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA } from './pciConfig';
 import { A20Gate, PORT_A, SystemControlPortA } from './a20';
 import { Cmos, CMOS_DATA, CMOS_INDEX } from './cmos';
@@ -23,6 +24,8 @@ export interface PcDevicesOptions {
   input?: () => number;
   /** The exit port was written: status (V << 1) | 1. */
   onExit?: (code: number) => void;
+  /** ACPI soft-off (S5) was requested through PM1a_CNT (acpiPm.ts). */
+  onPowerOff?: () => void;
   /** A reset was requested (port 0x92 bit 0, 8042 reset pulse). */
   onReset?: () => void;
   /** The A20 line changed. */
@@ -46,6 +49,8 @@ export class PcDevices {
   readonly kbc: KeyboardController;
   readonly debugConsole: DebugConsole;
   readonly exitPort: ExitPort;
+  /** The ACPI PM1a event/control registers and PM timer the BIOS's FADT describes. */
+  readonly acpiPm: AcpiPm;
   /** PCI configuration mechanism #1 with an empty bus. */
   readonly pci = new PciConfig();
 
@@ -61,6 +66,7 @@ export class PcDevices {
     this.kbc = new KeyboardController(this.a20, onReset);
     this.debugConsole = new DebugConsole(output);
     this.exitPort = new ExitPort(o.onExit ?? (() => undefined));
+    this.acpiPm = new AcpiPm({ clock: o.clock, onPowerOff: o.onPowerOff ?? (() => undefined) });
 
     const bus = this.bus;
     bus.register(PIC_MASTER, PIC_MASTER + 1, this.pic);
@@ -75,6 +81,9 @@ export class PcDevices {
     bus.register(COM1_PORT, COM1_PORT + 7, this.uart);
     bus.register(DEBUG_CONSOLE_PORT, DEBUG_CONSOLE_PORT, this.debugConsole);
     bus.register(EXIT_PORT, EXIT_PORT, this.exitPort, { wide: true });
+    // ACPI PM1a_EVT_BLK (4 bytes), PM1a_CNT_BLK (2) and PM_TMR_BLK (4): OSPM reads them with their widths.
+    bus.register(PM1A_EVT_BLK, PM1A_CNT_BLK + 1, this.acpiPm, { wide: true });
+    bus.register(PM_TMR_BLK, PM_TMR_BLK + 3, this.acpiPm, { wide: true });
     // PCI configuration mechanism #1: the address register, and data that no device answers.
     bus.register(PCI_CONFIG_ADDRESS, PCI_CONFIG_ADDRESS, this.pci, { wide: true });
     bus.register(PCI_CONFIG_DATA, PCI_CONFIG_DATA + 3, this.pci, { wide: true });
