@@ -351,7 +351,7 @@ export class Runner {
       case StopReason.Exit:
         this.end(d.machine.lastStop.exitCode, d.machine.lastStop.detail);
         return true;
-      case StopReason.Reset:
+      case StopReason.Reset: case StopReason.PowerOff:
         this.end(4, d.machine.lastStop.detail);
         return true;
       case StopReason.Watchpoint: {

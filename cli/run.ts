@@ -186,7 +186,7 @@ function exitStatus(m: Machine): number {
   switch (m.lastStop.reason) {
     case StopReason.Halt: return EXIT_HALT;
     case StopReason.Exit: return m.lastStop.exitCode;
-    case StopReason.TripleFault: case StopReason.Reset: return EXIT_SHUTDOWN;
+    case StopReason.TripleFault: case StopReason.Reset: case StopReason.PowerOff: return EXIT_SHUTDOWN;
     case StopReason.Limit: return EXIT_LIMIT;
     default: return 1;
   }

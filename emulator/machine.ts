@@ -95,8 +95,8 @@ export class Machine {
       // design.md has no reboot: without firmware to run again, a reset request ends the run (exit status 4,
       // as a shutdown).
       onReset: () => exec.requestStop('the guest requested a reset (port 0x92 bit 0 or the 8042 reset pulse)', StopReason.Reset),
-      // ACPI soft-off ends the run as a shutdown does (exit status 4).
-      onPowerOff: () => exec.requestStop('ACPI power off (S5)', StopReason.Reset),
+      // ACPI soft-off ends the run (exit status 4, as a shutdown: design.md).
+      onPowerOff: () => exec.requestStop('ACPI power off (S5)', StopReason.PowerOff),
       onA20: (on) => {
         mem.a20Mask = on ? -1 : A20_OFF;
         mem.flush();
@@ -241,7 +241,7 @@ export class Machine {
 
   private record(reason: StopReason): StopReason {
     const x = this.exec.lastException;
-    const detail = reason === StopReason.Stop || reason === StopReason.Exit || reason === StopReason.Reset || reason === StopReason.Watchpoint ? this.exec.stopDetail
+    const detail = reason === StopReason.Stop || reason === StopReason.Exit || reason === StopReason.Reset || reason === StopReason.PowerOff || reason === StopReason.Watchpoint ? this.exec.stopDetail
       : (reason === StopReason.TripleFault || reason === StopReason.Exception) && x !== null ? x.detail : '';
     this.lastStop = { reason, exitCode: reason === StopReason.Exit ? this.exitCode : 0, detail };
     return reason;

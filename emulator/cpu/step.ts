@@ -33,6 +33,8 @@ export enum StopReason {
   Exit = 'exit',
   /** The guest asked the chipset for a reset (port 0x92 bit 0, the 8042's reset pulse). */
   Reset = 'reset',
+  /** The guest powered the machine off (ACPI sleep state S5 through PM1a_CNT, devices/acpiPm.ts). */
+  PowerOff = 'power-off',
   /**
    * A data breakpoint (debug/watchpoints.ts) matched: a trap, so the accessing instruction has completed
    * (SDM Vol.3B §17.3.1.2) and RIP is past it. Executor.lastWatch says which, where and by what instruction.
@@ -629,7 +631,7 @@ export class Executor {
     const w = this.watchPending;
     this.watchPending = null;
     const r = this.stopReason;
-    if (w === null || r === StopReason.Exit || r === StopReason.Reset) return r;
+    if (w === null || r === StopReason.Exit || r === StopReason.Reset || r === StopReason.PowerOff) return r;
     this.lastWatch = w;
     return StopReason.Watchpoint;
   }

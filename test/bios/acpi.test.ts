@@ -229,7 +229,7 @@ test('writing \\_S5\'s SLP_TYP with SLP_EN to PM1a_CNT powers the machine off; S
   const typOnly = runReal(outw(cnt, (slpTyp << 10) | 1));
   assert.equal(typOnly.lastStop.reason, StopReason.Halt);
   const off = runReal(outw(cnt, (slpTyp << 10) | (1 << 13) | 1));
-  assert.equal(off.lastStop.reason, StopReason.Reset);
+  assert.equal(off.lastStop.reason, StopReason.PowerOff);
   assert.equal(off.lastStop.detail, 'ACPI power off (S5)');
   const other = runReal(outw(cnt, (((slpTyp + 1) & 7) << 10) | (1 << 13) | 1));
   assert.equal(other.lastStop.reason, StopReason.Halt, 'a sleep type the DSDT does not define');

@@ -151,8 +151,11 @@ const initSkip = 'skip' in initramfs ? initramfs.skip : undefined;
 /** What test/linux/init.c prints from user space, and what the kernel says when it then powers off (ACPI S5, emulator/bios/acpi.ts). */
 const INIT_LINE = 'init: hello from user space';
 const POWER_DOWN = 'reboot: Power down';
-/** The kernel's own log lines without their timestamps. */
-const kernelLines = (c: string): string[] => c.split(/\r?\n/).map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
+/**
+ * The kernel's own log lines without their timestamps or carriage returns (QEMU's console is cut as soon as
+ * the line of interest arrives, possibly between a line's CR and its LF).
+ */
+const kernelLines = (c: string): string[] => c.split('\n').map((l) => l.replace(/\r+$/, '').replace(/^\[\s*\d+\.\d+\] /, ''));
 
 // One boot covers both: the decompressed kernel's entry is checked on the way, then the kernel proper runs
 // (about 1.5·10^9 more instructions) through its own startup_64 with LA57, its early console, memory and
