@@ -23,14 +23,6 @@
 	.set RING0_TOP, 0x5000
 	.set RING3_TOP, 0x6000
 
-	/* GATE64 vector, handler, type/attribute word (bits 2:0 = IST): in idt64. */
-	.macro GATE64 vec, handler, attr
-	mov $\vec, %ecx
-	mov $\handler, %edx
-	mov $\attr, %eax
-	call set_gate64
-	.endm
-
 main:
 	call build_paging
 	call setup_idt64

@@ -64,6 +64,14 @@
 	mov \reg, %rax
 	call puthex64
 	.endm
+	/* Sets the 16-byte IDT gate `vec` at EDI (idt64) to `handler` with the type/attribute word `attr`
+	 * (bits 2:0 = IST; SDM Vol.3A Figure 7-8): clobbers EAX, ECX, EDX. */
+	.macro GATE64 vec, handler, attr
+	mov $\vec, %ecx
+	mov $\handler, %edx
+	mov $\attr, %eax
+	call set_gate64
+	.endm
 	/* Write `value` to the exit port: QEMU's isa-debug-exit ends with status (value << 1) | 1. */
 	.macro EXIT value
 	mov $\value, %eax

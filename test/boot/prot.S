@@ -66,10 +66,7 @@ main:
 	lgdt pgdt_ptr
 	call setup_idt64
 	mov $idt64, %edi
-	mov $0x80, %ecx
-	mov $leave_user, %edx
-	mov $0xee00, %eax
-	call set_gate64
+	GATE64 0x80, leave_user, 0xee00
 	mov %cr0, %eax
 	or $CR0_WP, %eax
 	mov %eax, %cr0

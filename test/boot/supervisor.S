@@ -15,13 +15,6 @@
 	.set SEL_TSS, SEL_TSS64
 	.set SEL_UDATA_NA, 0x5b             /* kgdt + 0x58, RPL 3: ring-3 data, accessed bit clear */
 
-	.macro GATE64 vec, handler, attr
-	mov $\vec, %ecx
-	mov $\handler, %edx
-	mov $\attr, %eax
-	call set_gate64
-	.endm
-
 	/* Clears U/S in the 4 KiB PTE of the page at `page` (build_paging maps 0-2 MiB with 4 KiB pages). */
 	.macro SUPERVISOR page
 	mov $\page, %eax

@@ -325,7 +325,7 @@ function carried(p: number): boolean {
   return qHi === 0 && qLo === 1 << 24;
 }
 
-/** Rounds w (value 1.xxx × 2^e) to an 80-bit register result in cv, with OE/UE/PE and C1. */
+/** Rounds w (a significand 1.f with exponent e) to an 80-bit register result in cv, with OE/UE/PE and C1. */
 function round(neg: boolean, e: number, fcw: number, exc: number): void {
   const p = precision(fcw);
   const rc = (fcw >> 10) & 3;
